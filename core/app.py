@@ -1,0 +1,107 @@
+"""``create_app(settings)``: the Litestar app with core and plugin routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.template import TemplateConfig
+
+from core import __version__
+from core.db import Database
+from core.db.migrate import app_tables, bind_tables
+from core.messaging.connection import Messaging
+from core.plugins import CORE_PLUGIN, Plugins
+from core.runtime import Runtime
+from core.settings import Settings, load_settings
+from core.tenancy.registry import TenantRegistry
+from core.web.deps import plugin_enabled_guard, tenant_dependencies
+from core.web.errors import exception_handlers
+
+__all__ = ["create_app", "piccolo_apps"]
+
+log = logging.getLogger(__name__)
+
+
+def piccolo_apps(plugins: Plugins) -> list[str]:
+    """Piccolo app modules of every loaded plugin, core first."""
+    return [app for app in plugins.gather_now("xuncha_piccolo_apps")]
+
+
+def _route_handlers(plugins: Plugins) -> list[Any]:
+    handlers: list[Any] = []
+    for name, items in plugins.collect_now("xuncha_routes"):
+        if name == CORE_PLUGIN:
+            handlers.extend(items)
+        else:
+            # A plugin's routes refuse tenants that have not enabled it.
+            handlers.append(Router(path="/", route_handlers=list(items),
+                                   guards=[plugin_enabled_guard], opt={"plugin": name}))
+    return handlers
+
+
+def create_app(settings: Settings | None = None, plugins: Plugins | None = None) -> Litestar:
+    """Build the HTTP app.
+
+    The database must be migrated already (``xuncha migrate``; ``xuncha
+    serve`` does it first). Starting the app connects to the database and to
+    NATS (starting the embedded nats-server unless ``XUNCHA_NATS_URL`` is set).
+
+    Args:
+        settings: resolved settings; read from the environment when omitted.
+        plugins: the plugin manager; built from ``settings`` when omitted.
+    """
+    settings = settings or load_settings()
+    plugins = plugins or Plugins(settings)
+    db = Database(settings.database_url, settings.database_pool_size)
+    bind_tables(db, app_tables(piccolo_apps(plugins)))
+    defaults = {s.key: s.default for s in plugins.gather_now("xuncha_tenant_settings")}
+    runtime = Runtime(
+        settings=settings, plugins=plugins, db=db,
+        tenants=TenantRegistry(db, defaults), messaging=Messaging(settings),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.start()
+        try:
+            await runtime.messaging.start()
+            try:
+                await runtime.tenants.refresh(force=True)
+                await plugins.collect("xuncha_startup", app=app, settings=settings)
+                try:
+                    yield
+                finally:
+                    await plugins.collect("xuncha_shutdown", app=app)
+            finally:
+                await runtime.messaging.stop()
+        finally:
+            await db.stop()
+
+    template_dirs: list[Path] = [Path(d) for d in plugins.gather_now("xuncha_template_dirs")]
+    return Litestar(
+        route_handlers=_route_handlers(plugins),
+        dependencies=tenant_dependencies,
+        exception_handlers=exception_handlers,
+        lifespan=[lifespan],
+        state=_state(runtime),
+        template_config=TemplateConfig(directory=template_dirs, engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="巡察工作平台 API", version=__version__, path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        ),
+        debug=False,
+    )
+
+
+def _state(runtime: Runtime) -> Any:
+    from litestar.datastructures import State
+
+    return State({"runtime": runtime})

@@ -1,0 +1,97 @@
+"""The core's own hook implementations: core features register like plugins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.contributions import (
+    FindingCategory,
+    InspectionKind,
+    MenuItem,
+    Permission,
+    TenantSetting,
+)
+from core.hookspecs import hookimpl
+
+__all__: list[str] = []
+
+
+@hookimpl
+def xuncha_piccolo_apps() -> list[str]:
+    return ["core.db.piccolo_app"]
+
+
+@hookimpl
+def xuncha_routes() -> list[Any]:
+    from core.tenancy.api import OrgController, TenantController
+    from core.web.pages import page_handlers
+    from core.web.system import system_handlers
+
+    return [OrgController, TenantController, *page_handlers, *system_handlers]
+
+
+@hookimpl
+def xuncha_template_dirs() -> list[Path]:
+    return [Path(__file__).parent / "web" / "templates"]
+
+
+@hookimpl
+def xuncha_menu_items() -> list[MenuItem]:
+    return [MenuItem(label="首页", path="", order=0)]
+
+
+@hookimpl
+def xuncha_inspection_kinds() -> list[InspectionKind]:
+    return [
+        InspectionKind(code="regular", label="常规巡察"),
+        InspectionKind(code="special", label="专项巡察", needs_topic=True),
+        InspectionKind(code="mobile", label="机动巡察"),
+        InspectionKind(code="lookback", label="巡察“回头看”"),
+        InspectionKind(code="elevated", label="提级巡察"),
+        InspectionKind(code="cross", label="交叉巡察"),
+        InspectionKind(code="linked", label="上下联动巡察"),
+    ]
+
+
+@hookimpl
+def xuncha_finding_categories() -> list[FindingCategory]:
+    return [
+        FindingCategory(code="political", label="政治建设"),
+        FindingCategory(code="ideological", label="思想建设"),
+        FindingCategory(code="organisational", label="组织建设"),
+        FindingCategory(code="personnel", label="选人用人", parent="organisational"),
+        FindingCategory(code="work_style", label="作风建设（四风）"),
+        FindingCategory(code="discipline", label="纪律建设"),
+        FindingCategory(code="anti_corruption", label="反腐败和群众身边不正之风"),
+        FindingCategory(code="village_policy", label="惠民政策落实"),
+        FindingCategory(code="village_corruption", label="群众身边腐败问题"),
+        FindingCategory(code="village_party_org", label="基层党组织软弱涣散"),
+    ]
+
+
+@hookimpl
+def xuncha_permissions() -> list[Permission]:
+    return [
+        Permission(action="tenant:list", label="查看巡察机构列表"),
+        Permission(action="tenant:read", label="查看本机构信息"),
+        Permission(action="org:read", label="查看被巡察对象"),
+        Permission(action="org:write", label="维护被巡察对象"),
+        Permission(action="page:view", label="浏览页面"),
+        Permission(action="system:health", label="健康检查"),
+    ]
+
+
+@hookimpl
+def xuncha_tenant_settings() -> list[TenantSetting]:
+    return [
+        TenantSetting(key="notice_days_before_arrival", label="进驻前通知提前天数",
+                      default=10, unit="天"),
+        TenantSetting(key="report_months_after_withdrawal", label="撤离后报告期限",
+                      default=1, unit="个月"),
+        TenantSetting(key="rectification_report_months", label="反馈后整改报告期限",
+                      default=2, unit="个月"),
+        TenantSetting(key="clue_reply_months", label="线索移交后反馈期限",
+                      default=3, unit="个月"),
+        TenantSetting(key="rounds_per_year", label="每年巡察轮次", default=3, unit="轮"),
+    ]

@@ -1,0 +1,282 @@
+"""The ``xuncha`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from core import __version__
+from core.db import Database
+from core.db.migrate import MigrationError, migrate
+from core.db.rls import role_of
+from core.plugins import PluginError, Plugins, enabled_for
+from core.settings import Settings, SettingsError, load_settings
+from core.tenancy.loader import TenantFileError, load_tree, sync_tree
+from core.tenancy.model import ORG_KIND_LABELS
+from core.tenancy.tables import Org, OrgKind
+
+__all__ = ["cli", "main"]
+
+T = TypeVar("T")
+
+
+class Context:
+    """Settings and plugins, built once per invocation (or the reason they failed)."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+        self._settings: Settings | None = None
+        self._plugins: Plugins | None = None
+        try:
+            self._settings = load_settings()
+            self._plugins = Plugins(self._settings)
+        except (SettingsError, PluginError) as exc:
+            self.error = str(exc)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            fail(self.error or "配置无效")
+        return self._settings
+
+    @property
+    def plugins(self) -> Plugins:
+        if self._plugins is None:
+            fail(self.error or "插件加载失败")
+        return self._plugins
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line in Chinese and exit with status 2."""
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(2)
+
+
+def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run an async step, turning known failures into one clear line."""
+    try:
+        return asyncio.run(coro_fn())  # type: ignore[arg-type]
+    except (ConnectionError, MigrationError, TenantFileError, PluginError, SettingsError) as exc:
+        fail(str(exc))
+
+
+async def _with_db(url: str, settings: Settings, body: Callable[[Database], Awaitable[T]],
+                   plugins: Plugins) -> T:
+    from core.app import piccolo_apps
+    from core.db.migrate import app_tables, bind_tables
+
+    db = Database(url, settings.database_pool_size)
+    bind_tables(db, app_tables(piccolo_apps(plugins)))
+    await db.start()
+    try:
+        return await body(db)
+    finally:
+        await db.stop()
+
+
+def _migrate(ctx: Context) -> str:
+    from core.app import piccolo_apps
+
+    settings = ctx.settings
+    apps = piccolo_apps(ctx.plugins)
+    app_role = role_of(settings.database_url) if settings.is_postgres else None
+    if app_role == role_of(settings.database_admin_url):
+        app_role = None
+    return run(lambda: _with_db(settings.database_admin_url, settings,
+                                lambda db: migrate(db, apps, app_role), ctx.plugins))
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", message="xuncha %(version)s")
+def cli() -> None:
+    """巡察工作平台（Xuncha）命令行。
+
+    配置来自环境变量 XUNCHA_*（及可选的 XUNCHA_CONFIG 指向的 TOML 文件）；
+    默认使用数据目录 ./var 中的 SQLite 文件和内置 nats-server。
+    """
+
+
+@cli.command()
+@click.option("--host", default=None, help="监听地址（默认 127.0.0.1，或 XUNCHA_HOST）")
+@click.option("--port", type=int, default=None, help="监听端口（默认 8000，或 XUNCHA_PORT）")
+@click.option("--no-migrate", is_flag=True, help="启动前不执行数据库迁移")
+@pass_context
+def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool) -> None:
+    """启动 Web 服务（启动前自动执行数据库迁移）。"""
+    import uvicorn
+
+    try:
+        settings = load_settings(host=host, port=port)
+    except SettingsError as exc:
+        fail(str(exc))
+    ctx._settings = settings
+    if not no_migrate:
+        _migrate(ctx)
+    from core.app import create_app
+
+    app = create_app(settings, ctx.plugins)
+    url = f"http://{settings.host}:{settings.port}/"
+    click.echo(f"巡察工作平台已就绪：请在浏览器中打开 {url}（按 Ctrl-C 停止）")
+    config = uvicorn.Config(app, host=settings.host, port=settings.port,
+                            log_level=settings.log_level.lower(), lifespan="on")
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        fail("服务未能启动（数据库或 NATS 不可用，或端口被占用），详见上方日志")
+
+
+@cli.command("migrate")
+@pass_context
+def migrate_command(ctx: Context) -> None:
+    """执行核心与各插件的数据库迁移（PostgreSQL 上同时配置行级安全）。"""
+    report = _migrate(ctx)
+    ran = [line for line in report.splitlines() if "[forwards]" in line]
+    click.echo(f"数据库迁移完成：执行 {len(ran)} 个迁移。")
+
+
+@cli.group()
+def tenants() -> None:
+    """巡察机构（租户）管理。"""
+
+
+@tenants.command("sync")
+@click.argument("folder", required=False, type=click.Path(path_type=Path))
+@pass_context
+def tenants_sync(ctx: Context, folder: Path | None) -> None:
+    """从 TOML 文件加载机构树与被巡察对象（可重复执行）。"""
+    folder = folder or ctx.settings.tenants_dir
+    try:
+        specs = load_tree(folder)
+    except TenantFileError as exc:
+        fail(str(exc))
+    _migrate(ctx)
+    report = run(lambda: _with_db(ctx.settings.database_admin_url, ctx.settings,
+                                  lambda db: sync_tree(db, specs), ctx.plugins))
+    click.echo(f"已加载 {len(specs)} 个机构：{report.summary()}")
+
+
+async def _tenant_rows(db: Database) -> list[dict[str, Any]]:
+    return await db.fetch(
+        'SELECT t."id", t."code", t."name", t."level", t."parent", '
+        '(SELECT COUNT(*) FROM "org" o WHERE o."tenant_id" = t."id" AND o."active") AS orgs '
+        'FROM "tenant" t ORDER BY t."id"'
+    )
+
+
+def _load_tenants(ctx: Context) -> list[dict[str, Any]]:
+    return run(lambda: _with_db(ctx.settings.database_admin_url, ctx.settings, _tenant_rows,
+                                ctx.plugins))
+
+
+@tenants.command("list")
+@pass_context
+def tenants_list(ctx: Context) -> None:
+    """列出全部巡察机构。"""
+    rows = _load_tenants(ctx)
+    if not rows:
+        click.echo("尚无机构；请运行 xuncha tenants sync。")
+    for row in rows:
+        click.echo(f"{row['code']:<20} {row['level']:<8} {row['orgs']:>5} 个对象  {row['name']}")
+
+
+@tenants.command("tree")
+@pass_context
+def tenants_tree(ctx: Context) -> None:
+    """以树形显示机构层级。"""
+    rows = _load_tenants(ctx)
+    children: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        children.setdefault(row["parent"], []).append(row)
+
+    def show(parent: Any, depth: int) -> None:
+        for row in children.get(parent, []):
+            click.echo(f"{'  ' * depth}{row['name']}（{row['code']}，{row['orgs']} 个对象）")
+            show(row["id"], depth + 1)
+
+    show(None, 0)
+
+
+@cli.group()
+def orgs() -> None:
+    """被巡察对象。"""
+
+
+@orgs.command("list")
+@click.option("--tenant", "code", required=True, help="机构代码，如 zz.zhongmu")
+@click.option("--kind", type=click.Choice([k.value for k in OrgKind]), help="类别")
+@click.option("--all", "include_inactive", is_flag=True, help="包括已停用的对象")
+@pass_context
+def orgs_list(ctx: Context, code: str, kind: str | None, include_inactive: bool) -> None:
+    """列出某机构的被巡察对象。"""
+
+    async def body(db: Database) -> list[dict[str, Any]]:
+        found = await db.fetch('SELECT "id" FROM "tenant" WHERE "code" = '
+                               + db.dialect.mark(1), [code])
+        if not found:
+            fail(f"机构 {code} 不存在（可用 xuncha tenants list 查看）")
+        where: dict[str, Any] = {} if include_inactive else {"active": True}
+        if kind:
+            where["kind"] = kind
+        return await db.tenant(found[0]["id"]).list(Org, where, order_by=("sort", "id"),
+                                                    limit=None)
+
+    rows = run(lambda: _with_db(ctx.settings.database_admin_url, ctx.settings, body,
+                                ctx.plugins))
+    for row in rows:
+        state = "" if row["active"] else "（已停用）"
+        click.echo(f"{row['code']:<12} {ORG_KIND_LABELS[row['kind']]:<8} {row['name']}{state}")
+    click.echo(f"共 {len(rows)} 个。")
+
+
+@cli.command("plugins")
+@pass_context
+def plugins_command(ctx: Context) -> None:
+    """列出已加载的插件、实现的钩子及启用的机构。"""
+    infos = ctx.plugins.info()
+    try:
+        rows = _load_tenants_plugins(ctx)
+    except SystemExit:
+        rows = None
+    for info in infos:
+        click.echo(f"{info.name} {info.version}（{info.source}）")
+        click.echo(f"  钩子：{', '.join(info.hooks) or '无'}")
+        if rows is None:
+            click.echo("  启用机构：（数据库不可用，未能读取）")
+        else:
+            where = [code for code, plugins in rows if enabled_for(plugins, info.name)]
+            shown = "全部机构" if where and len(where) == len(rows) else ("、".join(where) or "无")
+            click.echo(f"  启用机构：{shown}")
+
+
+def _load_tenants_plugins(ctx: Context) -> list[tuple[str, list[str]]]:
+    import json
+
+    async def body(db: Database) -> list[tuple[str, list[str]]]:
+        rows = await db.fetch('SELECT "code", "plugins" FROM "tenant" ORDER BY "id"')
+        return [(r["code"], json.loads(r["plugins"]) if isinstance(r["plugins"], str)
+                 else r["plugins"]) for r in rows]
+
+    return run(lambda: _with_db(ctx.settings.database_admin_url, ctx.settings, body,
+                                ctx.plugins))
+
+
+@cli.command()
+def version() -> None:
+    """显示版本。"""
+    click.echo(f"xuncha {__version__}")
+
+
+def main() -> None:
+    """Entry point of the ``xuncha`` console script."""
+    context = Context()
+    if context.error is None:
+        context.plugins.collect_now("xuncha_cli_commands", cli=cli)
+    cli(obj=context)

@@ -1,0 +1,99 @@
+"""Value types that plugins contribute through hooks.
+
+Each hook in :mod:`core.hookspecs` returns a list of these (or an awaitable
+of one); the core collects them per plugin.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+__all__ = [
+    "CoverageTarget",
+    "EvaluationIndicator",
+    "FindingCategory",
+    "InspectionKind",
+    "MenuItem",
+    "Permission",
+    "PolicyRule",
+    "SyncSubject",
+    "TenantSetting",
+]
+
+
+class MenuItem(msgspec.Struct, frozen=True, kw_only=True):
+    """An entry of the navigation bar; ``path`` is relative to ``/t/{tenant}/``."""
+
+    label: str
+    path: str
+    order: int = 100
+
+
+class InspectionKind(msgspec.Struct, frozen=True, kw_only=True):
+    """A kind of inspection (类型): regular, special, mobile, ... or a plugin's."""
+
+    code: str
+    label: str
+    needs_topic: bool = False
+
+
+class FindingCategory(msgspec.Struct, frozen=True, kw_only=True):
+    """A focus area for classifying findings; ``parent`` nests finer ones."""
+
+    code: str
+    label: str
+    parent: str | None = None
+
+
+class Permission(msgspec.Struct, frozen=True, kw_only=True):
+    """An action a route can declare (``object:verb``), with a Chinese label."""
+
+    action: str
+    label: str
+
+
+class PolicyRule(msgspec.Struct, frozen=True, kw_only=True):
+    """A default policy: ``role`` may perform ``action`` (``effect`` allow/deny)."""
+
+    role: str
+    action: str
+    effect: Literal["allow", "deny"] = "allow"
+
+
+class SyncSubject(msgspec.Struct, frozen=True, kw_only=True):
+    """A subject family carried between tenants over NATS.
+
+    The full subject is ``<direction>.<tenant-code>.<plugin>.<entity>.<verb>``.
+    """
+
+    direction: Literal["up", "down"]
+    entity: str
+    verbs: tuple[str, ...]
+
+
+class CoverageTarget(msgspec.Struct, frozen=True, kw_only=True):
+    """A coverage population (全覆盖) counted separately, e.g. villages."""
+
+    code: str
+    label: str
+    org_kinds: tuple[str, ...]
+
+
+class EvaluationIndicator(msgspec.Struct, frozen=True, kw_only=True):
+    """An indicator of an evaluation (后评估), with its default weight."""
+
+    code: str
+    label: str
+    subject: Literal["unit", "team", "cadre"]
+    weight: float
+
+
+class TenantSetting(msgspec.Struct, frozen=True, kw_only=True):
+    """A per-tenant setting with its default (local practice varies)."""
+
+    key: str
+    label: str
+    default: Any
+    unit: str = ""

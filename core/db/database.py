@@ -1,0 +1,297 @@
+"""The one way to read and write data: a database bound to a tenant.
+
+``Database`` wraps the piccolo engine; ``TenantSession`` binds it to one
+tenant so every statement carries ``tenant_id = <tenant>`` and a handler
+cannot forget the filter. On PostgreSQL each statement also runs in a
+transaction with ``app.tenant`` set, so row-level security (the second lock)
+holds even for a query written by hand.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from piccolo.columns.defaults.base import Default
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
+
+from core.db.engine import KeptOpenSQLiteEngine, create_engine, start_engine, stop_engine
+from core.db.sql import Dialect, Filters, table_info
+
+__all__ = ["CrossTenantError", "Database", "TenantSession"]
+
+# SQLite allows 32,766 parameters and asyncpg 32,767 in one statement.
+MAX_PARAMETERS = 30_000
+
+_txn_tenant: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "xuncha_txn_tenant", default=None
+)
+
+
+class CrossTenantError(RuntimeError):
+    """A transaction bound to one tenant was asked to act for another."""
+
+
+class Database:
+    """A piccolo engine plus tenant-aware statement helpers.
+
+    Args:
+        url: ``sqlite:///path`` or ``postgresql://...``.
+        pool_size: PostgreSQL pool size.
+    """
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        self.engine = create_engine(url)
+        self.postgres = isinstance(self.engine, PostgresEngine)
+        self.dialect = Dialect(self.postgres)
+
+    async def start(self) -> None:
+        """Open connections; raises ``ConnectionError`` with the reason."""
+        await start_engine(self.engine, self.pool_size)
+
+    async def stop(self) -> None:
+        """Close connections."""
+        await stop_engine(self.engine)
+
+    def tenant(self, tenant_id: int) -> TenantSession:
+        """A session bound to ``tenant_id``."""
+        return TenantSession(self, tenant_id)
+
+    @asynccontextmanager
+    async def transaction(self, tenant_id: int | None = None) -> AsyncIterator[Any]:
+        """A write transaction; on PostgreSQL sets ``app.tenant`` for RLS.
+
+        Nested transactions join the outer one, which must be for the same
+        tenant (or for none).
+        """
+        outer = _txn_tenant.get()
+        if self.engine.current_transaction.get() is not None:
+            if tenant_id is not None and outer is not None and outer != tenant_id:
+                raise CrossTenantError(f"transaction for tenant {outer}, not {tenant_id}")
+            async with self.engine.transaction() as txn:
+                if tenant_id is not None and outer is None:
+                    await self._set_tenant(txn.connection, tenant_id)
+                    token = _txn_tenant.set(tenant_id)
+                    try:
+                        yield txn
+                    finally:
+                        _txn_tenant.reset(token)
+                else:
+                    yield txn
+            return
+        async with self.engine.transaction() as txn:
+            if tenant_id is not None:
+                await self._set_tenant(txn.connection, tenant_id)
+            token = _txn_tenant.set(tenant_id)
+            try:
+                yield txn
+            finally:
+                _txn_tenant.reset(token)
+
+    async def _set_tenant(self, connection: Any, tenant_id: int) -> None:
+        if self.postgres:
+            await connection.execute(
+                "SELECT set_config('app.tenant', $1, true)", str(int(tenant_id))
+            )
+
+    async def fetch(
+        self, sql: str, args: Sequence[Any] = (), tenant_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Run one statement and return its rows as dicts.
+
+        Outside a transaction on PostgreSQL, a statement for a tenant runs in
+        its own short transaction with ``app.tenant`` set; ``BEGIN`` and the
+        setting go to the server as one message.
+        """
+        txn = self.engine.current_transaction.get()
+        if txn is not None:
+            if tenant_id is not None and _txn_tenant.get() not in (None, tenant_id):
+                raise CrossTenantError(
+                    f"transaction for tenant {_txn_tenant.get()}, not {tenant_id}"
+                )
+            return await self._fetch_on(txn.connection, sql, args)
+        if isinstance(self.engine, KeptOpenSQLiteEngine):
+            return await self._fetch_on(await self.engine.reader(), sql, args)
+        assert isinstance(self.engine, PostgresEngine) and self.engine.pool is not None
+        async with self.engine.pool.acquire() as conn:
+            if tenant_id is None:
+                return [dict(r) for r in await conn.fetch(sql, *args)]
+            await conn.execute(
+                f"BEGIN; SELECT set_config('app.tenant', '{int(tenant_id)}', true)"
+            )
+            try:
+                rows = await conn.fetch(sql, *args)
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+            return [dict(r) for r in rows]
+
+    async def _fetch_on(self, conn: Any, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        if self.postgres:
+            return [dict(r) for r in await conn.fetch(sql, *args)]
+        return list(await conn.execute_fetchall(sql, list(args)))
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer ``SELECT 1``."""
+        await self.fetch("SELECT 1 AS ok")
+
+
+class TenantSession:
+    """Reads and writes of one tenant's rows; the tenant filter is built in.
+
+    Only tables with a ``tenant_id`` column are accepted.
+    """
+
+    __slots__ = ("db", "tenant_id")
+
+    def __init__(self, db: Database, tenant_id: int) -> None:
+        self.db = db
+        self.tenant_id = int(tenant_id)
+
+    def _info(self, table: type[Table]) -> Any:
+        info = table_info(table)
+        if not info.tenant_owned:
+            raise TypeError(f"table {info.name} has no tenant_id column")
+        return info
+
+    def transaction(self) -> Any:
+        """A write transaction bound to this tenant."""
+        return self.db.transaction(self.tenant_id)
+
+    async def list(
+        self,
+        table: type[Table],
+        where: Filters | None = None,
+        *,
+        search: tuple[Sequence[str], str] | None = None,
+        order_by: Sequence[str] = ("id",),
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Rows of ``table`` matching equality filters (None = IS NULL, list = IN)."""
+        info = self._info(table)
+        filters = {"tenant_id": self.tenant_id, **(where or {})}
+        sql, args = self.db.dialect.select(
+            info, filters, search=search, order_by=order_by, limit=limit, offset=offset
+        )
+        rows = await self.db.fetch(sql, args, self.tenant_id)
+        if info.json_columns:
+            return [info.decode(r) for r in rows]
+        return rows
+
+    async def page(
+        self,
+        table: type[Table],
+        where: Filters | None = None,
+        *,
+        search: tuple[Sequence[str], str] | None = None,
+        order_by: Sequence[str] = ("id",),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of rows and the total matching, in one round trip."""
+        info = self._info(table)
+        filters = {"tenant_id": self.tenant_id, **(where or {})}
+        sql, args = self.db.dialect.select(
+            info, filters, search=search, order_by=order_by, limit=limit, offset=offset,
+            with_total=True,
+        )
+        rows = await self.db.fetch(sql, args, self.tenant_id)
+        if not rows:
+            total = await self.count(table, where, search=search) if offset else 0
+            return [], total
+        total = int(rows[0]["_total"])
+        for row in rows:
+            del row["_total"]
+        return ([info.decode(r) for r in rows] if info.json_columns else rows), total
+
+    async def count(
+        self,
+        table: type[Table],
+        where: Filters | None = None,
+        *,
+        search: tuple[Sequence[str], str] | None = None,
+    ) -> int:
+        """How many rows match."""
+        info = self._info(table)
+        filters = {"tenant_id": self.tenant_id, **(where or {})}
+        sql, args = self.db.dialect.select(
+            info, filters, search=search, order_by=(), limit=None, offset=0, count=True
+        )
+        rows = await self.db.fetch(sql, args, self.tenant_id)
+        return int(rows[0]["n"])
+
+    async def get(self, table: type[Table], row_id: int) -> dict[str, Any] | None:
+        """One row by id, or None when absent or owned by another tenant."""
+        rows = await self.list(table, {"id": row_id}, limit=1)
+        return rows[0] if rows else None
+
+    async def insert(
+        self, table: type[Table], rows: Sequence[Mapping[str, Any]]
+    ) -> list[int]:
+        """Insert rows (chunked under the parameter limit); returns new ids.
+
+        Missing columns take the column's default; ``tenant_id`` is always
+        this session's tenant, whatever the row says.
+        """
+        if not rows:
+            return []
+        info = self._info(table)
+        provided = {k for row in rows for k in row} - {"id", "tenant_id"}
+        info.check(provided)
+        names = ["tenant_id", *(n for n, _ in info.defaults)]
+        defaults = {n: col for n, col in info.defaults if n not in provided}
+        default_values = {n: _default(info, n, col) for n, col in defaults.items()}
+        chunk = max(1, MAX_PARAMETERS // len(names))
+        ids: list[int] = []
+        async with self.transaction():
+            for start in range(0, len(rows), chunk):
+                part = rows[start : start + chunk]
+                args: list[Any] = []
+                for row in part:
+                    args.append(self.tenant_id)
+                    for name in names[1:]:
+                        value = row[name] if name in row else default_values[name]
+                        args.append(info.encode(name, value))
+                sql = self.db.dialect.insert(info, names, len(part))
+                ids.extend(r["id"] for r in await self.db.fetch(sql, args, self.tenant_id))
+        return ids
+
+    async def update(
+        self, table: type[Table], where: Filters, values: Mapping[str, Any]
+    ) -> list[int]:
+        """Update matching rows of this tenant; returns the ids changed."""
+        info = self._info(table)
+        if "tenant_id" in values or "id" in values:
+            raise ValueError("tenant_id and id cannot be updated")
+        filters = {"tenant_id": self.tenant_id, **where}
+        sql, args = self.db.dialect.update(info, values, filters)
+        async with self.transaction():
+            rows = await self.db.fetch(sql, args, self.tenant_id)
+        return [r["id"] for r in rows]
+
+    async def delete(self, table: type[Table], where: Filters) -> list[int]:
+        """Delete matching rows of this tenant; returns the ids removed."""
+        info = self._info(table)
+        filters = {"tenant_id": self.tenant_id, **where}
+        clause, args = self.db.dialect.where(info, filters, None, 0)
+        async with self.transaction():
+            rows = await self.db.fetch(self.db.dialect.delete(info, clause), args, self.tenant_id)
+        return [r["id"] for r in rows]
+
+
+def _default(info: Any, name: str, column: Any) -> Any:
+    """A column's default as a Python value (piccolo keeps JSON ones as text)."""
+    value = column.get_default_value()
+    if isinstance(value, Default):
+        return value.python()
+    if name in info.json_columns and isinstance(value, str):
+        return json.loads(value)
+    return value

@@ -1,0 +1,78 @@
+"""Apply the migrations of core and of every plugin app, then RLS."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+from collections.abc import Sequence
+
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import AppRegistry
+from piccolo.table import Table
+
+from core.db.database import Database
+from core.db.rls import apply_rls
+
+__all__ = ["MigrationError", "app_tables", "bind_tables", "migrate"]
+
+log = logging.getLogger(__name__)
+
+
+class MigrationError(RuntimeError):
+    """A migration failed; the message says which app and why."""
+
+
+def app_tables(app_modules: Sequence[str]) -> list[type[Table]]:
+    """The table classes declared by the given piccolo app modules."""
+    registry = AppRegistry(apps=list(app_modules))
+    tables: list[type[Table]] = []
+    for config in registry.app_configs.values():
+        tables.extend(config.table_classes)
+    return tables
+
+
+def bind_tables(db: Database, tables: Sequence[type[Table]]) -> None:
+    """Point piccolo tables at this database's engine (piccolo binds per class)."""
+    for table in tables:
+        table._meta.db = db.engine
+
+
+async def migrate(db: Database, app_modules: Sequence[str], app_role: str | None) -> str:
+    """Run every pending migration of ``app_modules`` in dependency order.
+
+    Args:
+        db: the database, connected as the role that owns the tables.
+        app_modules: piccolo app modules (``"core.db.piccolo_app"``, plugins').
+        app_role: on PostgreSQL, the application role to grant data access.
+
+    Returns:
+        piccolo's report of what ran.
+
+    Raises:
+        MigrationError: a migration failed.
+    """
+    import core.piccolo_conf as conf
+
+    os.environ["PICCOLO_CONF"] = "core.piccolo_conf"
+    conf.DB = db.engine
+    conf.APP_REGISTRY = AppRegistry(apps=list(app_modules))
+    Migration._meta.db = db.engine
+    tables = app_tables(app_modules)
+    bind_tables(db, tables)
+    report = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(report):
+            result = await run_forwards(app_name="all")
+    except Exception as exc:
+        raise MigrationError(f"数据库迁移失败：{exc}\n{report.getvalue()}") from exc
+    if not result.success:
+        raise MigrationError(f"数据库迁移失败：{result.message}\n{report.getvalue()}")
+    if db.postgres:
+        await apply_rls(db, tables, app_role)
+    log.debug("migrations: %s", report.getvalue())
+    return report.getvalue()
+
+

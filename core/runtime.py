@@ -1,0 +1,32 @@
+"""What one running app holds: settings, plugins, database, tenants, NATS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.datastructures import State
+
+from core.db import Database
+from core.messaging.connection import Messaging
+from core.plugins import Plugins
+from core.settings import Settings
+from core.tenancy.registry import TenantRegistry
+
+__all__ = ["Runtime", "runtime_of"]
+
+
+@dataclass
+class Runtime:
+    """The app's long-lived parts, kept in ``app.state.runtime``."""
+
+    settings: Settings
+    plugins: Plugins
+    db: Database
+    tenants: TenantRegistry
+    messaging: Messaging
+
+
+def runtime_of(state: State) -> Runtime:
+    """The runtime stored in the app state."""
+    runtime: Runtime = state.runtime
+    return runtime

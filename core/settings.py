@@ -1,0 +1,227 @@
+"""Settings from the environment (``XUNCHA_*``) and an optional TOML file.
+
+Defaults need nothing installed: a SQLite file and an embedded nats-server,
+both under the data directory ``XUNCHA_HOME`` (default ``./var``). Each bad
+value fails at start with one line naming the setting and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+ENV_PREFIX = "XUNCHA_"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message is one line for operators."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved settings of one process.
+
+    Attributes:
+        home: data directory (SQLite file, NATS store, attachments).
+        database_url: ``sqlite:///path`` or ``postgresql://user@host/db``.
+        database_admin_url: URL used for migrations and tenant loading; on
+            PostgreSQL this is the role owning the tables, while
+            ``database_url`` should be the application role that owns none.
+        database_pool_size: connections kept open (PostgreSQL pool size).
+        nats_url: external NATS; ``None`` starts an embedded nats-server.
+        nats_port: port of the embedded nats-server; 0 picks a free one.
+        host: HTTP bind address for ``xuncha serve``.
+        port: HTTP port for ``xuncha serve``.
+        tenants_dir: folder of tenant TOML files for ``xuncha tenants sync``.
+        plugins: extra plugin modules to load (besides entry points).
+        disabled_plugins: installed plugins not to load at all.
+        log_level: Python logging level name.
+        config_file: the TOML file the settings were read from, if any.
+    """
+
+    home: Path = Path("var")
+    database_url: str = ""
+    database_admin_url: str = ""
+    database_pool_size: int = 10
+    nats_url: str | None = None
+    nats_port: int = 0
+    host: str = "127.0.0.1"
+    port: int = 8000
+    tenants_dir: Path = Path("tenants")
+    plugins: tuple[str, ...] = ()
+    disabled_plugins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    config_file: Path | None = field(default=None)
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the database is PostgreSQL."""
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Path of the SQLite file (only meaningful when not PostgreSQL)."""
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def nats_store_dir(self) -> Path:
+        """JetStream store directory of the embedded nats-server."""
+        return self.home / "nats"
+
+
+def _path(value: Any) -> Path:
+    return Path(str(value)).expanduser()
+
+
+def _int_in(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise SettingsError(f"应为整数，实际为 {value!r}") from None
+        if not low <= number <= high:
+            raise SettingsError(f"应在 {low} 到 {high} 之间，实际为 {number}")
+        return number
+
+    return parse
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+def _database_url(value: Any) -> str:
+    url = str(value).strip()
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return url
+    parts = urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres") and parts.path.strip("/"):
+        return url
+    raise SettingsError(
+        f"应为 sqlite:///文件路径 或 postgresql://用户@主机:端口/数据库，实际为 {url!r}"
+    )
+
+
+def _nats_url(value: Any) -> str | None:
+    url = str(value).strip()
+    if not url:
+        return None
+    for part in url.split(","):
+        parts = urlsplit(part.strip())
+        if parts.scheme not in ("nats", "tls", "ws", "wss") or not parts.hostname:
+            raise SettingsError(f"应为 nats://主机:端口，实际为 {part.strip()!r}")
+    return url
+
+
+def _log_level(value: Any) -> str:
+    level = str(value).strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError(f"应为 DEBUG/INFO/WARNING/ERROR/CRITICAL，实际为 {value!r}")
+    return level
+
+
+def _host(value: Any) -> str:
+    host = str(value).strip()
+    if not host or " " in host:
+        raise SettingsError(f"应为主机名或 IP 地址，实际为 {value!r}")
+    return host
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "home": _path,
+    "database_url": _database_url,
+    "database_admin_url": _database_url,
+    "database_pool_size": _int_in(1, 500),
+    "nats_url": _nats_url,
+    "nats_port": _int_in(0, 65535),
+    "host": _host,
+    "port": _int_in(1, 65535),
+    "tenants_dir": _path,
+    "plugins": _names,
+    "disabled_plugins": _names,
+    "log_level": _log_level,
+}
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"XUNCHA_CONFIG: 配置文件不存在：{path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"XUNCHA_CONFIG: 配置文件 {path} 不是有效的 TOML：{exc}") from None
+    section = data.get("xuncha", data)
+    if not isinstance(section, dict):
+        raise SettingsError(f"XUNCHA_CONFIG: {path} 中 [xuncha] 应为表")
+    return section
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Resolve settings: defaults, then the TOML file, then env, then overrides.
+
+    Args:
+        env: environment to read; ``os.environ`` by default.
+        **overrides: values that win over everything (used by the CLI flags).
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        SettingsError: one line naming the setting and why it is wrong.
+    """
+    env = os.environ if env is None else env
+    raw: dict[str, tuple[str, Any]] = {}
+    config_file = env.get(ENV_PREFIX + "CONFIG")
+    if config_file:
+        path = _path(config_file)
+        for key, value in _read_file(path).items():
+            if key not in _PARSERS:
+                raise SettingsError(f"{path}: 未知配置项 {key!r}")
+            raw[key] = (f"{path}: {key}", value)
+    known = {f.name for f in fields(Settings)}
+    for key, value in env.items():
+        if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG":
+            continue
+        name = key.removeprefix(ENV_PREFIX).lower()
+        if name in _PARSERS:
+            raw[name] = (key, value)
+        elif name in known or name.startswith(("test_", "require_", "bench_")):
+            continue
+        else:
+            raise SettingsError(f"{key}: 未知的环境变量（可用：{_env_names()}）")
+    for key, value in overrides.items():
+        if value is not None:
+            raw[key] = (f"--{key.replace('_', '-')}", value)
+    values: dict[str, Any] = {}
+    for name, (source, value) in raw.items():
+        try:
+            values[name] = _PARSERS[name](value)
+        except SettingsError as exc:
+            raise SettingsError(f"{source}: {exc}") from None
+    settings = replace(Settings(), config_file=_path(config_file) if config_file else None,
+                       **values)
+    if not settings.database_url:
+        default = f"sqlite:///{(settings.home / 'xuncha.sqlite3').resolve()}"
+        settings = replace(settings, database_url=default)
+    if not settings.database_admin_url:
+        settings = replace(settings, database_admin_url=settings.database_url)
+    if settings.is_postgres != settings.database_admin_url.startswith(("postgres",)):
+        raise SettingsError(
+            "XUNCHA_DATABASE_ADMIN_URL: 必须与 XUNCHA_DATABASE_URL 使用同一种数据库"
+        )
+    return settings
+
+
+def _env_names() -> str:
+    return "、".join(ENV_PREFIX + name.upper() for name in ["config", *_PARSERS])

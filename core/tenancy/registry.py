@@ -1,0 +1,87 @@
+"""The running app's view of the tenant tree (cached, refreshed on change)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from core.db import Database
+from core.db.sql import table_info
+from core.tenancy.model import TenantInfo
+from core.tenancy.tables import Tenant
+
+__all__ = ["TenantRegistry"]
+
+REFRESH_SECONDS = 5.0
+
+
+class TenantRegistry:
+    """Tenants by code, reloaded when the table changed (checked every few seconds).
+
+    Args:
+        db: the database.
+        defaults: default tenant settings (from the ``xuncha_tenant_settings`` hook);
+            a tenant's own settings override them.
+    """
+
+    def __init__(self, db: Database, defaults: Mapping[str, Any] | None = None) -> None:
+        self.db = db
+        self.defaults = dict(defaults or {})
+        self._by_code: dict[str, TenantInfo] = {}
+        self._stamp: tuple[Any, ...] | None = None
+        self._checked = 0.0
+
+    async def _current_stamp(self) -> tuple[Any, ...]:
+        rows = await self.db.fetch(
+            'SELECT COUNT(*) AS n, MAX("updated_at") AS t FROM "tenant"'
+        )
+        return (rows[0]["n"], str(rows[0]["t"]))
+
+    async def refresh(self, force: bool = False) -> None:
+        """Reload if the tenant table changed (or always, with ``force``)."""
+        now = time.monotonic()
+        if not force and now - self._checked < REFRESH_SECONDS:
+            return
+        self._checked = now
+        stamp = await self._current_stamp()
+        if not force and stamp == self._stamp:
+            return
+        info = table_info(Tenant)
+        rows = await self.db.fetch(
+            'SELECT "id", "code", "name", "region", "level", "parent", "plugins", "settings" '
+            'FROM "tenant" ORDER BY "id"'
+        )
+        by_code = {}
+        for raw in rows:
+            row = info.decode(raw)
+            by_code[row["code"]] = TenantInfo(
+                id=row["id"], code=row["code"], name=row["name"], region=row["region"],
+                level=row["level"], parent_id=row["parent"], plugins=tuple(row["plugins"]),
+                settings={**self.defaults, **row["settings"]},
+            )
+        self._by_code, self._stamp = by_code, stamp
+
+    async def get(self, code: str) -> TenantInfo | None:
+        """The tenant with ``code``, or None."""
+        await self.refresh()
+        tenant = self._by_code.get(code)
+        if tenant is None and self._by_code:
+            # A tenant loaded a moment ago by another process: look once more.
+            self._checked = 0.0
+            await self.refresh()
+            tenant = self._by_code.get(code)
+        return tenant
+
+    async def all(self) -> list[TenantInfo]:
+        """Every tenant, in creation order."""
+        await self.refresh()
+        return list(self._by_code.values())
+
+    def children(self, tenant: TenantInfo) -> list[TenantInfo]:
+        """Direct children of ``tenant`` (from the last refresh)."""
+        return [t for t in self._by_code.values() if t.parent_id == tenant.id]
+
+    def by_id(self, tenant_id: int | None) -> TenantInfo | None:
+        """The tenant with ``tenant_id`` (from the last refresh)."""
+        return next((t for t in self._by_code.values() if t.id == tenant_id), None)

@@ -1,0 +1,67 @@
+"""Tables of the tenant tree and the org registry."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+__all__ = ["Org", "OrgKind", "Tenant", "TenantLevel"]
+
+
+class TenantLevel(str, Enum):
+    """Level of an inspection office in the hierarchy."""
+
+    province = "province"
+    city = "city"
+    county = "county"
+
+
+class OrgKind(str, Enum):
+    """Kinds of inspectable unit (DOMAIN.md glossary, "org")."""
+
+    department = "department"
+    people_org = "people_org"
+    soe = "soe"
+    institution = "institution"
+    agency = "agency"
+    township = "township"
+    village = "village"
+    community = "community"
+
+
+class Tenant(Table, tablename="tenant"):
+    """An inspection office (巡察机构): a node of province > city > county.
+
+    The tenant registry is shared reference data (not tenant-owned): every
+    office may know the names of the others; what it may read of them comes
+    only through sync.
+    """
+
+    code = Varchar(length=64, unique=True)
+    name = Varchar(length=128)
+    region = Varchar(length=64, default="")
+    level = Varchar(length=16, choices=TenantLevel)
+    parent = ForeignKey("self", null=True)
+    plugins = JSON(default=["*"])
+    settings = JSON(default={})
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Org(Table, tablename="org"):
+    """An inspectable unit (被巡察对象 / 党组织) registered by one tenant.
+
+    ``code`` is stable and unique within the tenant; ``parent`` links a
+    village or community to its township (巡镇带村).
+    """
+
+    tenant_id = ForeignKey(Tenant, index=True)
+    code = Varchar(length=64)
+    name = Varchar(length=200)
+    kind = Varchar(length=16, choices=OrgKind)
+    parent = ForeignKey("self", null=True)
+    active = Boolean(default=True)
+    sort = Integer(default=0)
+    updated_at = Timestamptz(default=TimestamptzNow())

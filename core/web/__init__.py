@@ -1,0 +1,1 @@
+"""The HTTP layer: JSON API, web pages, errors and the tenant dependency."""

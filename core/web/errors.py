@@ -1,0 +1,168 @@
+"""Error responses: 4xx with a JSON body naming the field and the reason.
+
+Messages are in Chinese for UI users; ``detail`` keeps the framework's own
+text for programmers. Browsers asking for HTML get the same content as a
+page on the layout. Nothing a client sends should produce a 500; if a bug
+does, the body says so in Chinese and the traceback goes to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+__all__ = ["FieldError", "InputError", "exception_handlers", "translate"]
+
+log = logging.getLogger(__name__)
+
+_STATUS_MESSAGES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持该请求方法",
+    409: "与现有数据冲突",
+    413: "提交的内容过大",
+    415: "不支持的内容类型",
+    429: "请求过于频繁，请稍后再试",
+}
+
+_TYPES = {
+    "str": "文本", "int": "整数", "float": "数字", "bool": "布尔值", "null": "空值",
+    "object": "对象", "array": "数组", "bytes": "字节", "datetime": "日期时间",
+    "date": "日期",
+}
+
+_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"Expected `(.+?)`, got `(.+?)`"),
+     lambda m: f"类型应为{_type(m[1])}，实际为{_type(m[2])}"),
+    (re.compile(r"Object missing required field `(.+?)`"), lambda m: "缺少必填字段"),
+    (re.compile(r"Object contains unknown field `(.+?)`"), lambda m: "包含未知字段"),
+    (re.compile(r"Invalid enum value (.+)"), lambda m: f"取值无效：{m[1]}"),
+    (re.compile(r"Expected `str` of length >= (\d+)"), lambda m: f"长度不能少于 {m[1]} 个字符"),
+    (re.compile(r"Expected `str` of length <= (\d+)"), lambda m: f"长度不能超过 {m[1]} 个字符"),
+    (re.compile(r"Expected `str` matching regex (.+)"), lambda m: "格式不正确"),
+    (re.compile(r"Expected `(?:int|float)` >= (\S+)"), lambda m: f"不能小于 {m[1]}"),
+    (re.compile(r"Expected `(?:int|float)` <= (\S+)"), lambda m: f"不能大于 {m[1]}"),
+    (re.compile(r"Expected `(?:array|object)` of length <= (\d+)"), lambda m: f"最多 {m[1]} 项"),
+    (re.compile(r"Missing required (?:path|query|header|cookie) parameter"), lambda m: "缺少必填参数"),
+    (re.compile(r"JSON is malformed|malformed", re.I), lambda m: "JSON 格式错误"),
+    (re.compile(r"Input data was truncated"), lambda m: "JSON 不完整"),
+]
+
+
+def _type(name: str) -> str:
+    base = name.split(" ")[0].split("|")[0].strip()
+    return _TYPES.get(base, name)
+
+
+def translate(message: str) -> str:
+    """A Chinese rendering of a validation message from msgspec or litestar."""
+    for pattern, render in _PATTERNS:
+        match = pattern.search(message)
+        if match:
+            return str(render(match))
+    return "输入无效"
+
+
+def _field_of(message: str, key: str | None) -> str | None:
+    if key:
+        return key
+    match = re.search(r"at `\$\.?(.*?)`", message)
+    return match[1] if match and match[1] else None
+
+
+class FieldError(ValueError):
+    """One invalid field, raised by handlers for checks beyond the schema."""
+
+    def __init__(self, field: str, message: str, source: str = "body") -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.source = source
+
+
+class InputError(HTTPException):
+    """A 4xx answer with field-level errors (Chinese messages)."""
+
+    status_code = 400
+
+    def __init__(self, errors: list[FieldError], status_code: int = 400) -> None:
+        super().__init__(detail="; ".join(f"{e.field}: {e.message}" for e in errors),
+                         status_code=status_code)
+        self.errors = errors
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    if "/api/" in request.url.path or request.url.path.startswith(("/schema", "/healthz")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _respond(
+    request: Request[Any, Any, Any], status: int, message: str, errors: list[dict[str, Any]],
+    detail: str,
+) -> Response[Any]:
+    body = {"status": status, "message": message, "errors": errors, "detail": detail}
+    if _wants_html(request):
+        return Template(
+            template_name="error.html", context={"error": body}, status_code=status,
+            media_type=MediaType.HTML,
+        )
+    return Response(content=body, status_code=status, media_type=MediaType.JSON)
+
+
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        raw = str(item.get("message", "")) if isinstance(item, dict) else str(item)
+        key = item.get("key") if isinstance(item, dict) else None
+        errors.append({
+            "field": _field_of(raw, key),
+            "source": item.get("source", "body") if isinstance(item, dict) else "body",
+            "message": translate(raw),
+        })
+    if not errors:
+        errors.append({"field": None, "source": "body", "message": translate(str(exc.detail))})
+    summary = "；".join(f"{e['field'] or '请求'}：{e['message']}" for e in errors)
+    return _respond(request, 400, f"输入有误：{summary}", errors, str(exc.detail))
+
+
+def _input(request: Request[Any, Any, Any], exc: InputError) -> Response[Any]:
+    errors = [{"field": e.field, "source": e.source, "message": e.message} for e in exc.errors]
+    summary = "；".join(f"{e['field']}：{e['message']}" for e in errors)
+    return _respond(request, exc.status_code, f"输入有误：{summary}", errors, exc.detail)
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    default = _STATUS_MESSAGES.get(status, "请求失败")
+    detail = str(exc.detail)
+    # Our own handlers raise with Chinese details; keep those as the message.
+    message = detail if re.search(r"[\u4e00-\u9fff]", detail) else default
+    response = _respond(request, status, message, [], detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器内部错误，已记录日志，请联系运维人员",
+        [], type(exc).__name__,
+    )
+
+
+exception_handlers: dict[Any, Any] = {
+    ValidationException: _validation,
+    InputError: _input,
+    HTTPException: _http,
+    Exception: _internal,
+}
