@@ -8,9 +8,10 @@ import msgspec
 from litestar import Controller, get, patch, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from core.db import TenantSession
+from core.web.deps import CurrentTenant, Session
 from core.runtime import runtime_of
 from core.tenancy.model import LEVEL_LABELS, ORG_KIND_LABELS, TenantInfo
 from core.tenancy.model import Name as OrgName
@@ -20,10 +21,10 @@ from core.web.errors import FieldError, InputError
 
 __all__ = ["OrgController", "TenantController"]
 
-Limit = Annotated[int, Parameter(ge=1, le=500, description="每页条数（1-500）")]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000, description="跳过的条数")]
-Search = Annotated[str | None, Parameter(max_length=50, description="按名称或代码查找")]
-RowId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="每页条数（1-500）")]
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="跳过的条数")]
+Search = Annotated[str | None, QueryParameter(max_length=50, description="按名称或代码查找")]
+OrgId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
 class OrgOut(msgspec.Struct, kw_only=True):
@@ -91,7 +92,7 @@ def org_out(row: dict[str, Any]) -> OrgOut:
 
 
 async def _check_parent(
-    session: TenantSession, parent_id: int | None, kind: str, own_id: int | None = None
+    session: Session, parent_id: int | None, kind: str, own_id: int | None = None
 ) -> None:
     if parent_id is None:
         return
@@ -122,11 +123,11 @@ class OrgController(Controller):
     @get("/", opt={"action": "org:read"}, summary="被巡察对象列表")
     async def list_orgs(
         self,
-        session: TenantSession,
-        kind: OrgKind | None = None,
-        parent_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
+        session: Session,
+        kind: FromQuery[OrgKind | None] = None,
+        parent_id: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
         q: Search = None,
-        active: bool | None = True,
+        active: FromQuery[bool | None] = True,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> OrgPage:
@@ -145,7 +146,7 @@ class OrgController(Controller):
         return OrgPage(items=[org_out(r) for r in rows], total=total, limit=limit, offset=offset)
 
     @get("/{org_id:int}", opt={"action": "org:read"}, summary="被巡察对象详情")
-    async def get_org(self, session: TenantSession, org_id: RowId) -> OrgOut:
+    async def get_org(self, session: Session, org_id: OrgId) -> OrgOut:
         """One org of the tenant."""
         row = await session.get(Org, org_id)
         if row is None:
@@ -153,7 +154,7 @@ class OrgController(Controller):
         return org_out(row)
 
     @post("/", opt={"action": "org:write"}, summary="新增被巡察对象")
-    async def create_org(self, session: TenantSession, data: OrgCreate) -> OrgOut:
+    async def create_org(self, session: Session, data: JSONBody[OrgCreate]) -> OrgOut:
         """Register a new org in the tenant."""
         async with session.transaction():
             if await session.count(Org, {"code": data.code}):
@@ -169,7 +170,7 @@ class OrgController(Controller):
         return org_out(row)
 
     @patch("/{org_id:int}", opt={"action": "org:write"}, summary="修改被巡察对象")
-    async def update_org(self, session: TenantSession, org_id: RowId, data: OrgUpdate) -> OrgOut:
+    async def update_org(self, session: Session, org_id: OrgId, data: JSONBody[OrgUpdate]) -> OrgOut:
         """Change an org's name, kind, parent or status."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items()
                    if v is not msgspec.UNSET}
@@ -201,7 +202,7 @@ class TenantController(Controller):
         return [_tenant_out(t, registry.by_id(t.parent_id)) for t in await registry.all()]
 
     @get("/t/{tenant:str}/api/tenant", opt={"action": "tenant:read"}, summary="本机构信息")
-    async def get_tenant(self, state: State, tenant_info: TenantInfo) -> TenantOut:
+    async def get_tenant(self, state: State, tenant_info: CurrentTenant) -> TenantOut:
         """The tenant with its effective settings (defaults merged)."""
         parent = runtime_of(state).tenants.by_id(tenant_info.parent_id)
         return _tenant_out(tenant_info, parent)

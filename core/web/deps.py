@@ -6,7 +6,8 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
@@ -15,10 +16,23 @@ from core.plugins import enabled_for
 from core.runtime import runtime_of
 from core.tenancy.model import TenantInfo
 
-__all__ = ["plugin_enabled_guard", "provide_session", "provide_tenant", "tenant_dependencies"]
+__all__ = [
+    "CurrentTenant",
+    "Session",
+    "plugin_enabled_guard",
+    "provide_session",
+    "provide_tenant",
+    "tenant_dependencies",
+]
 
 
-async def provide_tenant(state: State, tenant: str) -> TenantInfo:
+CurrentTenant = NamedDependency[TenantInfo]
+"""Handler parameter ``tenant_info: CurrentTenant``: the tenant of ``/t/{tenant}/``."""
+Session = NamedDependency[TenantSession]
+"""Handler parameter ``session: Session``: the database bound to that tenant."""
+
+
+async def provide_tenant(state: State, tenant: FromPath[str]) -> TenantInfo:
     """The tenant named by the ``{tenant}`` path parameter (404 if unknown)."""
     info = await runtime_of(state).tenants.get(tenant)
     if info is None:
@@ -26,7 +40,7 @@ async def provide_tenant(state: State, tenant: str) -> TenantInfo:
     return info
 
 
-async def provide_session(state: State, tenant_info: TenantInfo) -> TenantSession:
+async def provide_session(state: State, tenant_info: CurrentTenant) -> TenantSession:
     """A database session bound to the request's tenant."""
     return runtime_of(state).db.tenant(tenant_info.id)
 

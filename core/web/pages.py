@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from core.db import TenantSession
+from core.web.deps import CurrentTenant, Session
 from core.runtime import runtime_of
 from core.tenancy.model import ORG_KIND_LABELS, TenantInfo
 from core.tenancy.tables import Org, OrgKind
@@ -69,7 +70,7 @@ async def index(state: State) -> Redirect | Template:
 
 
 @get("/t/{tenant:str}/", opt={"action": "page:view"}, include_in_schema=False)
-async def tenant_home(state: State, tenant_info: TenantInfo, session: TenantSession) -> Template:
+async def tenant_home(state: State, tenant_info: CurrentTenant, session: Session) -> Template:
     """A tenant's home: its orgs by kind, townships with their villages."""
     rows = await session.list(Org, {"active": True}, order_by=("sort", "id"), limit=None)
     counts = Counter(r["kind"] for r in rows)
@@ -92,10 +93,10 @@ async def tenant_home(state: State, tenant_info: TenantInfo, session: TenantSess
 
 @get("/t/{tenant:str}/orgs", opt={"action": "org:read"}, include_in_schema=False)
 async def org_search(
-    request: Request[Any, Any, Any], state: State, tenant_info: TenantInfo,
-    session: TenantSession,
-    q: Annotated[str, Parameter(max_length=50)] = "",
-    kind: OrgKind | None = None,
+    request: Request[Any, Any, Any], state: State, tenant_info: CurrentTenant,
+    session: Session,
+    q: Annotated[str, QueryParameter(max_length=50)] = "",
+    kind: FromQuery[OrgKind | None] = None,
 ) -> Template:
     """Search orgs by name or code (an htmx fragment, or a whole page)."""
     where: dict[str, Any] = {"active": True}

@@ -1,0 +1,206 @@
+"""Shared fixtures: a real database (SQLite or PostgreSQL) and the real app.
+
+``XUNCHA_TEST_DB`` picks the backend (``sqlite`` by default, or
+``postgres``). For PostgreSQL a fresh database and a fresh application role
+(owning no table, so row-level security binds it) are created for the run
+and dropped after. ``XUNCHA_TEST_PG_DSN`` points at the server (default
+``postgresql://postgres@127.0.0.1:5432/test``). When PostgreSQL cannot be
+reached the run stops loudly, and fails if ``XUNCHA_REQUIRE_POSTGRES=1``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from core.app import create_app, piccolo_apps
+from core.db import Database
+from core.db.migrate import migrate
+from core.plugins import Plugins
+from core.settings import Settings, load_settings
+from core.tenancy.loader import sync_tree
+from core.tenancy.model import OrgSpec, TenantSpec
+from core.tenancy.tables import OrgKind, TenantLevel
+
+BACKEND = os.environ.get("XUNCHA_TEST_DB", "sqlite")
+PG_DSN = os.environ.get("XUNCHA_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _pg_reachable() -> str | None:
+    import asyncpg
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(PG_DSN, timeout=5)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if BACKEND not in ("sqlite", "postgres"):
+        raise pytest.UsageError(f"XUNCHA_TEST_DB must be sqlite or postgres, not {BACKEND!r}")
+    if BACKEND == "postgres":
+        reason = _pg_reachable()
+        if reason:
+            banner = "!" * 72
+            message = (f"\n{banner}\n!!! PostgreSQL 不可用，已跳过 PostgreSQL 测试套件 "
+                       f"(PostgreSQL unreachable at {PG_DSN}: {reason})\n{banner}\n")
+            if os.environ.get("XUNCHA_REQUIRE_POSTGRES") == "1":
+                pytest.exit(message + "XUNCHA_REQUIRE_POSTGRES=1: failing.", returncode=3)
+            pytest.exit(message, returncode=0)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"xuncha database backend: {BACKEND}"
+
+
+@dataclass(frozen=True)
+class TestDatabase:
+    """URLs of the run's database: the owner (migrations) and the app role."""
+
+    admin_url: str
+    app_url: str
+
+
+def _swap_db(dsn: str, name: str, user: str | None = None) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    netloc = parts.netloc
+    if user is not None:
+        netloc = user + "@" + netloc.split("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    if BACKEND == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'xuncha.sqlite3'}"
+        yield TestDatabase(admin_url=url, app_url=url)
+        return
+    import asyncpg
+
+    suffix = secrets.token_hex(4)
+    name, role = f"xuncha_test_{suffix}", f"xuncha_test_app_{suffix}"
+
+    async def admin(*statements: str) -> None:
+        conn = await asyncpg.connect(PG_DSN)
+        try:
+            for sql in statements:
+                await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"', f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        yield TestDatabase(admin_url=_swap_db(PG_DSN, name), app_url=_swap_db(PG_DSN, name, role))
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                          f'DROP ROLE IF EXISTS "{role}"'))
+
+
+def make_settings(home: Path, test_db: TestDatabase, **env: str) -> Settings:
+    """Settings for a test: its own data directory, the run's database."""
+    return load_settings({
+        "XUNCHA_HOME": str(home),
+        "XUNCHA_DATABASE_URL": test_db.app_url,
+        "XUNCHA_DATABASE_ADMIN_URL": test_db.admin_url,
+        "XUNCHA_DATABASE_POOL_SIZE": "4",
+        **env,
+    })
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, test_database: TestDatabase) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("home"), test_database)
+
+
+@pytest.fixture(scope="session")
+def plugins(settings: Settings) -> Plugins:
+    return Plugins(settings)
+
+
+async def migrate_database(settings: Settings, plugins: Plugins) -> None:
+    """Apply every migration as the owner (and RLS grants for the app role)."""
+    from core.db.rls import role_of
+
+    admin = Database(settings.database_admin_url)
+    await admin.start()
+    try:
+        app_role = role_of(settings.database_url)
+        same = app_role == role_of(settings.database_admin_url)
+        await migrate(admin, piccolo_apps(plugins), None if same else app_role)
+    finally:
+        await admin.stop()
+
+
+TEST_TREE = [
+    TenantSpec(code="ta", name="甲市委巡察办", level=TenantLevel.city, region="甲市", orgs=[
+        OrgSpec(code="D001", name="甲市财政局", kind=OrgKind.department),
+        OrgSpec(code="D002", name="甲市教育局", kind=OrgKind.department),
+        OrgSpec(code="S01", name="甲市城投集团", kind=OrgKind.soe),
+    ]),
+    TenantSpec(code="ta.one", name="甲一县委巡察办", level=TenantLevel.county, region="甲一县",
+               parent="ta", settings={"rectification_report_months": 3}, orgs=[
+        OrgSpec(code="D001", name="甲一县财政局", kind=OrgKind.department),
+        OrgSpec(code="T01", name="东风镇", kind=OrgKind.township),
+        OrgSpec(code="T01V001", name="张庄村", kind=OrgKind.village, parent="T01"),
+        OrgSpec(code="T01V002", name="李庄村", kind=OrgKind.village, parent="T01"),
+    ]),
+    TenantSpec(code="tb", name="乙市委巡察办", level=TenantLevel.city, region="乙市", orgs=[
+        OrgSpec(code="D001", name="乙市秘密局", kind=OrgKind.department),
+        OrgSpec(code="T09", name="乙西镇", kind=OrgKind.township),
+        OrgSpec(code="T09V001", name="乙西村", kind=OrgKind.village, parent="T09"),
+    ]),
+]
+
+
+@pytest.fixture(scope="session")
+async def database(settings: Settings, plugins: Plugins) -> AsyncIterator[Database]:
+    """The run's database, migrated, with the test tenant tree loaded (admin role)."""
+    await migrate_database(settings, plugins)
+    admin = Database(settings.database_admin_url)
+    await admin.start()
+    try:
+        await sync_tree(admin, TEST_TREE)
+        yield admin
+    finally:
+        await admin.stop()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, plugins: Plugins, database: Database) -> Litestar:
+    return create_app(settings, plugins)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+async def tenant_ids(database: Database) -> dict[str, int]:
+    rows = await database.fetch('SELECT "id", "code" FROM "tenant"')
+    return {r["code"]: r["id"] for r in rows}
+
+
+async def org_rows(database: Database, tenant_id: int) -> list[dict[str, Any]]:
+    """All orgs of a tenant (read as the admin)."""
+    from core.tenancy.tables import Org
+
+    return await database.tenant(tenant_id).list(Org, limit=None)
