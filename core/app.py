@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
 from core import __version__
@@ -85,7 +86,9 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         finally:
             await db.stop()
 
-    template_dirs: list[Path] = [Path(d) for d in plugins.gather_now("xuncha_template_dirs")]
+    template_dirs: list[Path | PathLike[Any] | str] = [
+        Path(d) for d in plugins.gather_now("xuncha_template_dirs")
+    ]
     return Litestar(
         route_handlers=_route_handlers(plugins),
         dependencies=tenant_dependencies,

@@ -120,17 +120,34 @@ def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool) ->
     ctx._settings = settings
     if not no_migrate:
         _migrate(ctx)
+    if settings.nats_url:
+        run(lambda: _probe_nats(settings))
     from core.app import create_app
 
     app = create_app(settings, ctx.plugins)
     url = f"http://{settings.host}:{settings.port}/"
     click.echo(f"巡察工作平台已就绪：请在浏览器中打开 {url}（按 Ctrl-C 停止）")
     config = uvicorn.Config(app, host=settings.host, port=settings.port,
-                            log_level=settings.log_level.lower(), lifespan="on")
+                            log_level=settings.log_level.lower(), lifespan="on",
+                            access_log=settings.log_level in ("DEBUG", "INFO"))
     server = uvicorn.Server(config)
-    server.run()
-    if not server.started:
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a clean shutdown
+        pass
+    if server.started:
+        click.echo("巡察工作平台已停止。")
+    else:
         fail("服务未能启动（数据库或 NATS 不可用，或端口被占用），详见上方日志")
+
+
+async def _probe_nats(settings: Settings) -> None:
+    """Fail early, with one line, when the external NATS cannot be reached."""
+    from core.messaging.connection import Messaging
+
+    messaging = Messaging(settings)
+    await messaging.start()
+    await messaging.stop()
 
 
 @cli.command("migrate")

@@ -57,7 +57,7 @@ def xuncha_permissions() -> Any:
 
 @hookspec
 def xuncha_default_policies() -> Any:
-    """Default policy rules (``PolicyRule``) for the plugin's actions; they cannot widen core denials."""
+    """Default policy rules (``PolicyRule``) for its actions; they cannot widen core denials."""
 
 
 @hookspec

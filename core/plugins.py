@@ -121,7 +121,9 @@ class Plugins:
             try:
                 module = importlib.import_module(module_name)
             except ImportError as exc:
-                raise PluginError(f"XUNCHA_PLUGINS: 无法导入插件模块 {module_name}：{exc}") from None
+                raise PluginError(
+                    f"XUNCHA_PLUGINS: 无法导入插件模块 {module_name}：{exc}"
+                ) from None
             name = getattr(module, "PLUGIN_NAME", module_name.rsplit(".", 1)[-1])
             self._register(module, name, _module_version(module), f"模块 {module_name}")
         self._check_unknown_hooks()

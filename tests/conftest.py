@@ -69,7 +69,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @dataclass(frozen=True)
-class TestDatabase:
+class RunDatabase:
     """URLs of the run's database: the owner (migrations) and the app role."""
 
     admin_url: str
@@ -87,10 +87,10 @@ def _swap_db(dsn: str, name: str, user: str | None = None) -> str:
 
 
 @pytest.fixture(scope="session")
-def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatabase]:
     if BACKEND == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'xuncha.sqlite3'}"
-        yield TestDatabase(admin_url=url, app_url=url)
+        yield RunDatabase(admin_url=url, app_url=url)
         return
     import asyncpg
 
@@ -107,13 +107,13 @@ def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestData
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"', f'CREATE ROLE "{role}" LOGIN'))
     try:
-        yield TestDatabase(admin_url=_swap_db(PG_DSN, name), app_url=_swap_db(PG_DSN, name, role))
+        yield RunDatabase(admin_url=_swap_db(PG_DSN, name), app_url=_swap_db(PG_DSN, name, role))
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
                           f'DROP ROLE IF EXISTS "{role}"'))
 
 
-def make_settings(home: Path, test_db: TestDatabase, **env: str) -> Settings:
+def make_settings(home: Path, test_db: RunDatabase, **env: str) -> Settings:
     """Settings for a test: its own data directory, the run's database."""
     return load_settings({
         "XUNCHA_HOME": str(home),
@@ -125,7 +125,7 @@ def make_settings(home: Path, test_db: TestDatabase, **env: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory, test_database: TestDatabase) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, test_database: RunDatabase) -> Settings:
     return make_settings(tmp_path_factory.mktemp("home"), test_database)
 
 

@@ -9,6 +9,7 @@ holds even for a query written by hand.
 
 from __future__ import annotations
 
+import builtins
 import contextvars
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -174,7 +175,7 @@ class TenantSession:
         order_by: Sequence[str] = ("id",),
         limit: int | None = 50,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Rows of ``table`` matching equality filters (None = IS NULL, list = IN)."""
         info = self._info(table)
         filters = {"tenant_id": self.tenant_id, **(where or {})}
@@ -195,7 +196,7 @@ class TenantSession:
         order_by: Sequence[str] = ("id",),
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[builtins.list[dict[str, Any]], int]:
         """One page of rows and the total matching, in one round trip."""
         info = self._info(table)
         filters = {"tenant_id": self.tenant_id, **(where or {})}
@@ -235,7 +236,7 @@ class TenantSession:
 
     async def insert(
         self, table: type[Table], rows: Sequence[Mapping[str, Any]]
-    ) -> list[int]:
+    ) -> builtins.list[int]:
         """Insert rows (chunked under the parameter limit); returns new ids.
 
         Missing columns take the column's default; ``tenant_id`` is always
@@ -250,7 +251,7 @@ class TenantSession:
         defaults = {n: col for n, col in info.defaults if n not in provided}
         default_values = {n: _default(info, n, col) for n, col in defaults.items()}
         chunk = max(1, MAX_PARAMETERS // len(names))
-        ids: list[int] = []
+        ids: builtins.list[int] = []
         async with self.transaction():
             for start in range(0, len(rows), chunk):
                 part = rows[start : start + chunk]
@@ -266,7 +267,7 @@ class TenantSession:
 
     async def update(
         self, table: type[Table], where: Filters, values: Mapping[str, Any]
-    ) -> list[int]:
+    ) -> builtins.list[int]:
         """Update matching rows of this tenant; returns the ids changed."""
         info = self._info(table)
         if "tenant_id" in values or "id" in values:
@@ -277,7 +278,7 @@ class TenantSession:
             rows = await self.db.fetch(sql, args, self.tenant_id)
         return [r["id"] for r in rows]
 
-    async def delete(self, table: type[Table], where: Filters) -> list[int]:
+    async def delete(self, table: type[Table], where: Filters) -> builtins.list[int]:
         """Delete matching rows of this tenant; returns the ids removed."""
         info = self._info(table)
         filters = {"tenant_id": self.tenant_id, **where}

@@ -27,6 +27,7 @@ from piccolo.engine.sqlite import (
 
 __all__ = [
     "KeptOpenSQLiteEngine",
+    "LazyPostgresEngine",
     "create_engine",
     "start_engine",
     "stop_engine",
@@ -161,11 +162,26 @@ class KeptOpenSQLiteEngine(SQLiteEngine):
             await conn.close()
 
 
+class LazyPostgresEngine(PostgresEngine):
+    """piccolo's PostgreSQL engine without the connections made in ``__init__``.
+
+    piccolo connects twice while constructing an engine (version check and
+    extensions), synchronously and printing a warning when the server is
+    down; ``start_engine`` checks the server instead, with a clear error.
+    """
+
+    async def check_version(self) -> None:
+        return None
+
+    async def prep_database(self) -> None:
+        return None
+
+
 def create_engine(url: str) -> Engine:
     """Build the piccolo engine for a ``sqlite:///`` or ``postgresql://`` URL."""
     if url.startswith("sqlite:///"):
         return KeptOpenSQLiteEngine(path=url.removeprefix("sqlite:///"))
-    return PostgresEngine(config={"dsn": url})
+    return LazyPostgresEngine(config={"dsn": url})
 
 
 async def start_engine(engine: Engine, pool_size: int = 10) -> None:
@@ -180,7 +196,7 @@ async def start_engine(engine: Engine, pool_size: int = 10) -> None:
                 engine.pool = await _create_pool(engine, pool_size)
         elif isinstance(engine, KeptOpenSQLiteEngine):
             await engine.reader()
-    except (OSError, sqlite3.Error, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, sqlite3.Error) as exc:
         raise ConnectionError(f"无法连接数据库：{exc}") from exc
     except Exception as exc:  # asyncpg raises many types for auth/db errors
         if type(exc).__module__.startswith("asyncpg"):

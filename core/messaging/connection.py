@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import nats
@@ -14,6 +15,11 @@ from core.settings import Settings
 __all__ = ["Messaging"]
 
 log = logging.getLogger(__name__)
+
+
+async def _log_error(exc: Exception) -> None:
+    # nats-py's default callback prints a traceback for every failed attempt.
+    log.warning("NATS: %s", exc or type(exc).__name__)
 
 
 class Messaging:
@@ -45,13 +51,14 @@ class Messaging:
             except (RuntimeError, FileNotFoundError) as exc:
                 raise ConnectionError(str(exc)) from exc
         try:
-            self.nc = await nats.connect(
-                self.url, connect_timeout=5, allow_reconnect=True, max_reconnect_attempts=-1,
-                reconnect_time_wait=0.5, name="xuncha",
-            )
+            self.nc = await asyncio.wait_for(nats.connect(
+                self.url, connect_timeout=3, allow_reconnect=True, max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5, name="xuncha", error_cb=_log_error,
+            ), timeout=5)
         except Exception as exc:
             await self.stop()
-            raise ConnectionError(f"无法连接 NATS（{self.url}）：{exc or type(exc).__name__}") from exc
+            reason = str(exc) or ("连接超时" if isinstance(exc, TimeoutError) else repr(exc))
+            raise ConnectionError(f"无法连接 NATS（{self.url}）：{reason}") from exc
         self.js = self.nc.jetstream()
         log.info("NATS connected at %s", self.url)
 

@@ -74,19 +74,22 @@ class EmbeddedNats:
         log_file = self.store_dir / "nats-server.log"
         args = [
             str(nats_server_binary()), "-a", "127.0.0.1", "-p", str(self.port),
-            "-js", "-sd", str(self.store_dir), "-l", str(log_file), *self.extra_args,
+            "-js", "-sd", str(self.store_dir), "-l", str(log_file),
+            "--ports_file_dir", str(self.store_dir), *self.extra_args,
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The server writes its ports file once it listens; a connect probe
+        # could be answered by another server already on the port.
+        ports_file = self.store_dir / f"nats-server_{self.process.pid}.ports"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-                raise RuntimeError(f"内置 nats-server 启动失败（端口 {self.port}）：{err.strip()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
+                raise RuntimeError(
+                    f"内置 nats-server 启动失败（端口 {self.port}）：{_tail(log_file)}"
+                )
+            if ports_file.exists():
+                return
+            time.sleep(0.02)
         self.stop()
         raise RuntimeError(f"内置 nats-server 在 {timeout:.0f} 秒内未就绪（端口 {self.port}）")
 
@@ -101,3 +104,11 @@ class EmbeddedNats:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _tail(log_file: Path, lines: int = 3) -> str:
+    try:
+        text = log_file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "无日志"
+    return " | ".join(text.strip().splitlines()[-lines:])

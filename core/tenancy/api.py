@@ -10,13 +10,11 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
-from core.db import TenantSession
-from core.web.deps import CurrentTenant, Session
 from core.runtime import runtime_of
-from core.tenancy.model import LEVEL_LABELS, ORG_KIND_LABELS, TenantInfo
+from core.tenancy.model import LEVEL_LABELS, ORG_KIND_LABELS, OrgCode, TenantInfo
 from core.tenancy.model import Name as OrgName
-from core.tenancy.model import OrgCode
 from core.tenancy.tables import Org, OrgKind
+from core.web.deps import CurrentTenant, Session
 from core.web.errors import FieldError, InputError
 
 __all__ = ["OrgController", "TenantController"]
@@ -63,7 +61,7 @@ class OrgUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     name: OrgName | msgspec.UnsetType = msgspec.UNSET
     kind: OrgKind | msgspec.UnsetType = msgspec.UNSET
-    parent_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None | msgspec.UnsetType = (
+    parent_id: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | msgspec.UnsetType | None = (
         msgspec.UNSET
     )
     active: bool | msgspec.UnsetType = msgspec.UNSET
@@ -170,7 +168,9 @@ class OrgController(Controller):
         return org_out(row)
 
     @patch("/{org_id:int}", opt={"action": "org:write"}, summary="修改被巡察对象")
-    async def update_org(self, session: Session, org_id: OrgId, data: JSONBody[OrgUpdate]) -> OrgOut:
+    async def update_org(
+        self, session: Session, org_id: OrgId, data: JSONBody[OrgUpdate]
+    ) -> OrgOut:
         """Change an org's name, kind, parent or status."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items()
                    if v is not msgspec.UNSET}

@@ -178,7 +178,8 @@ async def _sync_orgs(db: Database, tenant_id: int, spec: TenantSpec, report: Syn
             {"code": o.code, "name": o.name, "kind": o.kind.value, "sort": i}
             for i, o in enumerate(spec.orgs) if o.code not in current
         ]
-        for row, new_id in zip(new_rows, await session.insert(Org, new_rows), strict=True):
+        new_ids = await session.insert(Org, new_rows)
+        for row, new_id in zip(new_rows, new_ids, strict=True):
             current[row["code"]] = {**row, "id": new_id, "parent": None, "active": True}
         report.orgs_created += len(new_rows)
         created = {r["code"] for r in new_rows}

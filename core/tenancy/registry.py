@@ -14,6 +14,7 @@ from core.tenancy.tables import Tenant
 __all__ = ["TenantRegistry"]
 
 REFRESH_SECONDS = 5.0
+MISS_RECHECK_SECONDS = 1.0
 
 
 class TenantRegistry:
@@ -66,8 +67,9 @@ class TenantRegistry:
         """The tenant with ``code``, or None."""
         await self.refresh()
         tenant = self._by_code.get(code)
-        if tenant is None and self._by_code:
-            # A tenant loaded a moment ago by another process: look once more.
+        if tenant is None and time.monotonic() - self._checked >= MISS_RECHECK_SECONDS:
+            # Perhaps loaded a moment ago by another process (``tenants sync``);
+            # unknown codes re-check at most once a second, not per request.
             self._checked = 0.0
             await self.refresh()
             tenant = self._by_code.get(code)

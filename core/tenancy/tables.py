@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
+from typing import Any
 
 from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -11,7 +12,7 @@ from piccolo.table import Table
 __all__ = ["Org", "OrgKind", "Tenant", "TenantLevel"]
 
 
-class TenantLevel(str, Enum):
+class TenantLevel(StrEnum):
     """Level of an inspection office in the hierarchy."""
 
     province = "province"
@@ -19,7 +20,7 @@ class TenantLevel(str, Enum):
     county = "county"
 
 
-class OrgKind(str, Enum):
+class OrgKind(StrEnum):
     """Kinds of inspectable unit (DOMAIN.md glossary, "org")."""
 
     department = "department"
@@ -44,7 +45,7 @@ class Tenant(Table, tablename="tenant"):
     name = Varchar(length=128)
     region = Varchar(length=64, default="")
     level = Varchar(length=16, choices=TenantLevel)
-    parent = ForeignKey("self", null=True)
+    parent: ForeignKey[Any] = ForeignKey("self", null=True)
     plugins = JSON(default=["*"])
     settings = JSON(default={})
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -61,7 +62,7 @@ class Org(Table, tablename="org"):
     code = Varchar(length=64)
     name = Varchar(length=200)
     kind = Varchar(length=16, choices=OrgKind)
-    parent = ForeignKey("self", null=True)
+    parent: ForeignKey[Any] = ForeignKey("self", null=True)
     active = Boolean(default=True)
     sort = Integer(default=0)
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -7,9 +7,9 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath
 
 from core.db import TenantSession
 from core.plugins import enabled_for

@@ -51,7 +51,8 @@ _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"Expected `(?:int|float)` >= (\S+)"), lambda m: f"不能小于 {m[1]}"),
     (re.compile(r"Expected `(?:int|float)` <= (\S+)"), lambda m: f"不能大于 {m[1]}"),
     (re.compile(r"Expected `(?:array|object)` of length <= (\d+)"), lambda m: f"最多 {m[1]} 项"),
-    (re.compile(r"Missing required (?:path|query|header|cookie) parameter"), lambda m: "缺少必填参数"),
+    (re.compile(r"Missing required (?:path|query|header|cookie) parameter"),
+     lambda m: "缺少必填参数"),
     (re.compile(r"JSON is malformed|malformed", re.I), lambda m: "JSON 格式错误"),
     (re.compile(r"Input data was truncated"), lambda m: "JSON 不完整"),
 ]
@@ -72,10 +73,15 @@ def translate(message: str) -> str:
 
 
 def _field_of(message: str, key: str | None) -> str | None:
-    if key:
-        return key
-    match = re.search(r"at `\$\.?(.*?)`", message)
-    return match[1] if match and match[1] else None
+    """The field a message is about: ``$.a.b`` paths and named fields win over the key."""
+    at = re.search(r"at `\$\.?(.*?)`", message)
+    path = at[1] if at and at[1] else ""
+    named = re.search(r"(?:missing required|unknown) field `(.+?)`", message)
+    if named:
+        return f"{path}.{named[1]}" if path else named[1]
+    if path:
+        return path
+    return key
 
 
 class FieldError(ValueError):

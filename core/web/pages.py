@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from core.db import TenantSession
-from core.web.deps import CurrentTenant, Session
 from core.runtime import runtime_of
 from core.tenancy.model import ORG_KIND_LABELS, TenantInfo
 from core.tenancy.tables import Org, OrgKind
+from core.web.deps import CurrentTenant, Session
 
 __all__ = ["page_context", "page_handlers"]
 

@@ -1,0 +1,99 @@
+"""Helpers for the plugin tests: the sample plugin, a scratch database, a tree.
+
+The sample plugin (``tests/sample_plugin``, a distributable package) is put
+on ``sys.path`` instead of being pip-installed; its tests run on a database
+of their own so the tenant tree used there (one tenant disables the plugin)
+never touches the run's shared database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from core.tenancy.model import TenantSpec
+from tests.conftest import BACKEND, PG_DSN, TEST_TREE, RunDatabase, _swap_db
+
+__all__ = [
+    "SAMPLE_DIR",
+    "SAMPLE_MODULE",
+    "SAMPLE_NAME",
+    "forget_modules",
+    "sample_tree",
+    "scratch_database",
+    "xuncha_env",
+    "xuncha_script",
+]
+
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample_plugin"
+SAMPLE_MODULE = "xuncha_sample_plugin"
+SAMPLE_NAME = "sample"
+
+
+def sample_tree() -> list[TenantSpec]:
+    """The test tree with ``tb`` disabling the sample plugin (ta, ta.one enable it)."""
+    ta, ta_one, tb = TEST_TREE
+    return [ta, ta_one, msgspec.structs.replace(tb, plugins=["*", "-" + SAMPLE_NAME])]
+
+
+def forget_modules(prefix: str) -> None:
+    """Drop ``prefix`` and its submodules from ``sys.modules`` (undo an import)."""
+    for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
+        del sys.modules[name]
+
+
+@contextmanager
+def scratch_database(tmp: Path, label: str) -> Iterator[RunDatabase]:
+    """A database of its own: a SQLite file, or on PostgreSQL a new database and
+    a new application role (owning no table, so row-level security binds it)."""
+    if BACKEND == "sqlite":
+        url = f"sqlite:///{tmp / (label + '.sqlite3')}"
+        yield RunDatabase(admin_url=url, app_url=url)
+        return
+    import asyncpg
+
+    suffix = secrets.token_hex(4)
+    name, role = f"xuncha_test_{label}_{suffix}", f"xuncha_test_{label}_app_{suffix}"
+
+    async def admin(*statements: str) -> None:
+        conn = await asyncpg.connect(PG_DSN)
+        try:
+            for sql in statements:
+                await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"', f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        yield RunDatabase(admin_url=_swap_db(PG_DSN, name), app_url=_swap_db(PG_DSN, name, role))
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                          f'DROP ROLE IF EXISTS "{role}"'))
+
+
+def xuncha_script() -> Path:
+    """The ``xuncha`` console script of this environment."""
+    script = Path(sys.executable).with_name("xuncha")
+    if not script.exists():
+        pytest.fail(f"xuncha console script not found next to {sys.executable}")
+    return script
+
+
+def xuncha_env(home: Path, **settings: str) -> dict[str, str]:
+    """Environment for a ``xuncha`` subprocess: no inherited ``XUNCHA_*``, the
+    sample plugin importable, ``home`` as the data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XUNCHA_")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(SAMPLE_DIR), os.environ.get("PYTHONPATH", "")) if p
+    )
+    env["XUNCHA_HOME"] = str(home)
+    env.update(settings)
+    return env

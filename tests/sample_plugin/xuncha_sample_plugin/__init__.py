@@ -1,0 +1,179 @@
+"""高标准农田建设专项巡察: a sample third-party plugin for the Xuncha platform.
+
+It implements every hook of :mod:`core.hookspecs` with small real
+behaviour: a tenant-owned table with its migration, a JSON API and a page,
+a menu entry, an inspection kind, finding categories, permissions, default
+policies, an event type and its handler, sync subjects, a coverage target,
+evaluation indicators, a tenant setting, a CLI command and startup/shutdown
+hooks. Some implementations are coroutines and some take only part of the
+hook's arguments, as the platform allows.
+
+Installed, it is found through the entry point group ``xuncha``; without
+installing, ``XUNCHA_PLUGINS=xuncha_sample_plugin`` loads it under the name
+``PLUGIN_NAME``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+
+from core.contributions import (
+    CoverageTarget,
+    EvaluationIndicator,
+    FindingCategory,
+    InspectionKind,
+    MenuItem,
+    Permission,
+    PolicyRule,
+    SyncSubject,
+    TenantSetting,
+)
+from core.hookspecs import hookimpl
+
+__all__ = ["PLUGIN_NAME", "RECEIVED", "NoteRecorded", "__version__"]
+
+__version__ = "0.3.0"
+PLUGIN_NAME = "sample"
+
+
+class NoteRecorded(msgspec.Struct, frozen=True, kw_only=True, tag="sample.note.recorded.v1"):
+    """A field note was recorded (the type name carries its version)."""
+
+    tenant: str
+    note_id: int
+    title: str
+    village: str = ""
+
+
+RECEIVED: list[tuple[str, NoteRecorded]] = []
+"""``(tenant code, event)`` for each ``NoteRecorded`` the plugin handled."""
+
+
+@hookimpl
+def xuncha_piccolo_apps() -> list[str]:
+    return ["xuncha_sample_plugin.piccolo_app"]
+
+
+@hookimpl
+def xuncha_routes() -> list[Any]:
+    from xuncha_sample_plugin.routes import route_handlers
+
+    return list(route_handlers)
+
+
+@hookimpl
+def xuncha_menu_items() -> list[MenuItem]:
+    # The core calls this only for tenants that enabled the plugin, so the
+    # ``tenant`` argument is not needed here.
+    return [MenuItem(label="高标准农田", path="sample", order=50)]
+
+
+@hookimpl
+def xuncha_template_dirs() -> list[Path]:
+    return [Path(__file__).parent / "templates"]
+
+
+@hookimpl
+def xuncha_inspection_kinds() -> list[InspectionKind]:
+    return [InspectionKind(code="farmland", label="高标准农田建设专项巡察", needs_topic=True)]
+
+
+@hookimpl
+def xuncha_finding_categories() -> list[FindingCategory]:
+    return [
+        FindingCategory(code="farmland", label="高标准农田建设", parent="village_policy"),
+        FindingCategory(code="farmland_funds", label="建设资金管理使用", parent="farmland"),
+        FindingCategory(code="farmland_quality", label="工程质量与管护", parent="farmland"),
+    ]
+
+
+@hookimpl
+def xuncha_permissions() -> list[Permission]:
+    return [
+        Permission(action="sample_note:read", label="查看高标准农田现场记录"),
+        Permission(action="sample_note:write", label="登记高标准农田现场记录"),
+    ]
+
+
+@hookimpl
+def xuncha_default_policies() -> list[PolicyRule]:
+    return [
+        PolicyRule(role="office", action="sample_note:read"),
+        PolicyRule(role="team_leader", action="sample_note:read"),
+        PolicyRule(role="team_leader", action="sample_note:write"),
+        PolicyRule(role="team_member", action="sample_note:read"),
+        PolicyRule(role="team_member", action="sample_note:write"),
+    ]
+
+
+@hookimpl
+def xuncha_event_types() -> list[type[msgspec.Struct]]:
+    return [NoteRecorded]
+
+
+@hookimpl
+async def xuncha_on_event(event: Any, tenant: Any) -> str | None:
+    if not isinstance(event, NoteRecorded):
+        return None  # not ours: left out of the results
+    RECEIVED.append((tenant.code, event))
+    return f"{tenant.name} 已收到现场记录：{event.title}"
+
+
+@hookimpl
+def xuncha_sync_subjects() -> list[SyncSubject]:
+    return [SyncSubject(direction="up", entity="note", verbs=("recorded",))]
+
+
+@hookimpl
+async def xuncha_coverage_targets(tenant: Any) -> list[CoverageTarget]:
+    # Only county offices inspect villages directly.
+    if tenant.level != "county":
+        return []
+    return [CoverageTarget(code="farmland_villages", label="高标准农田项目村",
+                           org_kinds=("village",))]
+
+
+@hookimpl
+def xuncha_evaluation_indicators() -> list[EvaluationIndicator]:
+    return [
+        EvaluationIndicator(code="farmland_rectified", label="高标准农田问题整改完成率",
+                            subject="unit", weight=20.0),
+        EvaluationIndicator(code="farmland_clues", label="移交农田建设领域问题线索",
+                            subject="team", weight=10.0),
+    ]
+
+
+@hookimpl
+def xuncha_tenant_settings() -> list[TenantSetting]:
+    return [TenantSetting(key="farmland_recheck_days", label="农田问题复核期限",
+                          default=15, unit="天")]
+
+
+@hookimpl
+def xuncha_cli_commands(cli: click.Group) -> None:
+    @cli.command("sample-hello")
+    @click.option("--name", default="巡察组", help="问候对象")
+    def sample_hello(name: str) -> None:
+        """高标准农田专项巡察插件：打个招呼。"""
+        click.echo(f"高标准农田专项巡察插件 {__version__} 向{name}问好")
+
+
+@hookimpl
+async def xuncha_startup(app: Any) -> None:
+    # Fail early, in Chinese, when `xuncha migrate` has not created the table.
+    from core.runtime import runtime_of
+
+    try:
+        await runtime_of(app.state).db.fetch('SELECT "id" FROM "sample_note" LIMIT 1')
+    except Exception as exc:
+        raise RuntimeError(f"高标准农田插件的数据表不可用，请先运行 xuncha migrate：{exc}") from exc
+    app.state.sample_lifecycle = ["startup"]
+
+
+@hookimpl
+def xuncha_shutdown(app: Any) -> None:
+    app.state.sample_lifecycle.append("shutdown")

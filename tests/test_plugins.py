@@ -1,0 +1,510 @@
+"""The plugin system, exercised with a real third-party plugin.
+
+The sample plugin (``tests/sample_plugin``: 高标准农田建设专项巡察) implements
+every hook. It is loaded with ``XUNCHA_PLUGINS`` into an app of its own, on a
+database of its own, where tenants ``ta`` and ``ta.one`` enable it and ``tb``
+disables it; entry point discovery and the ``xuncha`` command are tested too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import click
+import msgspec
+import pytest
+from click.testing import CliRunner
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from core.app import create_app
+from core.db import Database
+from core.db.sql import table_info
+from core.hookspecs import HOOK_NAMES
+from core.plugins import PluginError, Plugins
+from core.runtime import runtime_of
+from core.settings import Settings, load_settings
+from core.tenancy.loader import sync_tree
+from core.tenancy.model import TenantInfo
+from tests.conftest import RunDatabase, make_settings, migrate_database
+from tests.plugin_fixtures import (
+    SAMPLE_DIR,
+    SAMPLE_MODULE,
+    SAMPLE_NAME,
+    forget_modules,
+    sample_tree,
+    scratch_database,
+    xuncha_env,
+    xuncha_script,
+)
+
+Client = AsyncTestClient[Litestar]
+NOTES = "/t/{}/sample/notes"
+
+
+# -- fixtures -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample() -> Iterator[ModuleType]:
+    """The sample plugin module, importable for this module's tests only."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.syspath_prepend(str(SAMPLE_DIR))
+        yield importlib.import_module(SAMPLE_MODULE)
+    forget_modules(SAMPLE_MODULE)
+
+
+@pytest.fixture(scope="module")
+def sample_note(sample: ModuleType) -> Any:
+    """The plugin's tenant-owned table class."""
+    return importlib.import_module(f"{SAMPLE_MODULE}.tables").SampleNote
+
+
+@pytest.fixture(scope="module")
+def sample_test_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatabase]:
+    with scratch_database(tmp_path_factory.mktemp("sample_db"), "sample") as test_db:
+        yield test_db
+
+
+@pytest.fixture(scope="module")
+def sample_settings(
+    tmp_path_factory: pytest.TempPathFactory, sample_test_db: RunDatabase, sample: ModuleType
+) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("sample_home"), sample_test_db,
+                         XUNCHA_PLUGINS=SAMPLE_MODULE)
+
+
+@pytest.fixture(scope="module")
+def sample_plugins(sample_settings: Settings) -> Plugins:
+    return Plugins(sample_settings)
+
+
+@pytest.fixture(scope="module")
+async def sample_database(
+    sample_settings: Settings, sample_plugins: Plugins
+) -> AsyncIterator[Database]:
+    """The scratch database, migrated with the plugin's table, tree loaded (admin role)."""
+    await migrate_database(sample_settings, sample_plugins)
+    admin = Database(sample_settings.database_admin_url)
+    await admin.start()
+    try:
+        await sync_tree(admin, sample_tree())
+        yield admin
+    finally:
+        await admin.stop()
+
+
+@pytest.fixture(scope="module")
+async def sample_app(
+    sample_settings: Settings, sample_plugins: Plugins, sample_database: Database
+) -> Litestar:
+    return create_app(sample_settings, sample_plugins)
+
+
+@pytest.fixture(scope="module")
+async def sample_client(sample_app: Litestar) -> AsyncIterator[Client]:
+    async with AsyncTestClient(app=sample_app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+async def tenants(sample_app: Litestar, sample_client: Client) -> dict[str, TenantInfo]:
+    return {t.code: t for t in await runtime_of(sample_app.state).tenants.all()}
+
+
+@pytest.fixture
+def scratch_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Write a one-file plugin module to a temporary folder and name it."""
+    names: list[str] = []
+
+    def write(name: str, source: str) -> Settings:
+        (tmp_path / f"{name}.py").write_text(source, encoding="utf-8")
+        names.append(name)
+        return load_settings({"XUNCHA_HOME": str(tmp_path), "XUNCHA_PLUGINS": name})
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield write
+    for name in names:
+        forget_modules(name)
+
+
+def sample_info(plugins: Plugins) -> Any:
+    return next(i for i in plugins.info() if i.name == SAMPLE_NAME)
+
+
+# -- loading --------------------------------------------------------------------------------
+
+def test_sample_plugin_implements_every_hook(sample_plugins: Plugins) -> None:
+    info = sample_info(sample_plugins)
+    assert info.hooks == tuple(sorted(HOOK_NAMES))
+    assert info.version == "0.3.0"
+    assert info.source == f"模块 {SAMPLE_MODULE}"
+    assert sample_plugins.names[0] == "core" and sample_plugins.names[-1] == SAMPLE_NAME
+
+
+def test_unknown_hook_is_rejected_naming_plugin_and_hook(scratch_plugin: Any) -> None:
+    settings = scratch_plugin("typo_plugin", (
+        "from core.hookspecs import hookimpl\n\n"
+        "PLUGIN_NAME = 'typo'\n\n"
+        "@hookimpl\n"
+        "def xuncha_not_a_hook():\n"
+        "    return []\n"
+    ))
+    with pytest.raises(PluginError) as caught:
+        Plugins(settings)
+    assert "插件 typo" in str(caught.value)
+    assert "未知的钩子 xuncha_not_a_hook" in str(caught.value)
+
+
+def test_wrong_argument_name_is_rejected(scratch_plugin: Any) -> None:
+    settings = scratch_plugin("wrong_arg_plugin", (
+        "from core.hookspecs import hookimpl\n\n"
+        "@hookimpl\n"
+        "def xuncha_menu_items(tenant_info):\n"
+        "    return []\n"
+    ))
+    with pytest.raises(PluginError) as caught:
+        Plugins(settings)
+    message = str(caught.value)
+    assert message.startswith("插件 wrong_arg_plugin 无效")
+    assert "xuncha_menu_items" in message and "tenant_info" in message
+
+
+def test_missing_plugin_module_is_a_clear_error(tmp_path: Path) -> None:
+    settings = load_settings({"XUNCHA_HOME": str(tmp_path),
+                              "XUNCHA_PLUGINS": "xuncha_no_such_plugin"})
+    with pytest.raises(PluginError, match="无法导入插件模块 xuncha_no_such_plugin"):
+        Plugins(settings)
+
+
+def write_distribution(folder: Path) -> None:
+    """The metadata pip would install for the sample plugin (without its code)."""
+    dist = folder / "xuncha_sample_plugin-0.3.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: xuncha-sample-plugin\nVersion: 0.3.0\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        f"[xuncha]\n{SAMPLE_NAME} = {SAMPLE_MODULE}\n", encoding="utf-8"
+    )
+
+
+def test_entry_point_plugins_are_discovered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_distribution(tmp_path)
+    monkeypatch.syspath_prepend(str(SAMPLE_DIR))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins = Plugins(load_settings({"XUNCHA_HOME": str(tmp_path)}))
+    info = sample_info(plugins)
+    assert info.version == "0.3.0"
+    assert "入口点" in info.source and SAMPLE_MODULE in info.source
+    assert info.hooks == tuple(sorted(HOOK_NAMES))
+    # The installed plugin's hooks take part like any other.
+    kinds = {k.code for k in plugins.gather_now("xuncha_inspection_kinds")}
+    assert {"regular", "farmland"} <= kinds
+
+
+def test_disabled_plugins_are_not_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_distribution(tmp_path)
+    monkeypatch.syspath_prepend(str(SAMPLE_DIR))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins = Plugins(load_settings({"XUNCHA_HOME": str(tmp_path),
+                                     "XUNCHA_DISABLED_PLUGINS": SAMPLE_NAME}))
+    assert SAMPLE_NAME not in plugins.names
+    assert "farmland" not in {k.code for k in plugins.gather_now("xuncha_inspection_kinds")}
+
+
+# -- calling hooks --------------------------------------------------------------------------
+
+async def test_collect_and_gather_honour_tenant_enablement(
+    sample_plugins: Plugins, tenants: dict[str, TenantInfo]
+) -> None:
+    ta, tb = tenants["ta"], tenants["tb"]
+    assert tb.plugins == ("*", "-sample")
+    menu_a = await sample_plugins.gather("xuncha_menu_items", ta.plugins, tenant=ta)
+    menu_b = await sample_plugins.gather("xuncha_menu_items", tb.plugins, tenant=tb)
+    # Call order between plugins is the plugin manager's business: compare as sets.
+    assert {m.label for m in menu_a} == {"首页", "高标准农田"}
+    assert [m.label for m in menu_b] == ["首页"]
+    county = tenants["ta.one"]
+    called = await sample_plugins.collect("xuncha_coverage_targets", county.plugins,
+                                          tenant=county)
+    assert [name for name, _ in called] == [SAMPLE_NAME]
+    refused = await sample_plugins.collect("xuncha_coverage_targets", tb.plugins, tenant=tb)
+    assert refused == []
+    # Without a tenant list every plugin is called.
+    everyone = await sample_plugins.gather("xuncha_menu_items", tenant=tb)
+    assert {m.label for m in everyone} == {"首页", "高标准农田"}
+
+
+async def test_awaitable_results_are_resolved(
+    sample_plugins: Plugins, tenants: dict[str, TenantInfo]
+) -> None:
+    county, city = tenants["ta.one"], tenants["ta"]
+    # xuncha_coverage_targets is a coroutine in the sample plugin.
+    collected = await sample_plugins.collect("xuncha_coverage_targets", tenant=county)
+    assert [(name, [t.code for t in targets]) for name, targets in collected] == [
+        (SAMPLE_NAME, ["farmland_villages"])
+    ]
+    # collect_now resolves it too, even with this test's event loop running.
+    now = sample_plugins.collect_now("xuncha_coverage_targets", tenant=county)
+    assert now == collected
+    assert sample_plugins.gather_now("xuncha_coverage_targets", tenant=city) == []
+
+
+def test_collect_now_resolves_awaitables_from_sync_code(sample_plugins: Plugins) -> None:
+    county = TenantInfo(id=1, code="x.county", name="某县委巡察办", region="某县",
+                        level="county", parent_id=None, plugins=("*",), settings={})
+    targets = sample_plugins.gather_now("xuncha_coverage_targets", tenant=county)
+    assert [(t.code, t.org_kinds) for t in targets] == [("farmland_villages", ("village",))]
+
+
+async def test_implementations_may_take_a_subset_of_arguments(
+    sample_plugins: Plugins, tenants: dict[str, TenantInfo]
+) -> None:
+    def argnames(hook: str) -> tuple[str, ...]:
+        impls = getattr(sample_plugins.pm.hook, hook).get_hookimpls()
+        return tuple(next(i for i in impls if i.plugin_name == SAMPLE_NAME).argnames)
+
+    assert argnames("xuncha_menu_items") == ()
+    assert argnames("xuncha_startup") == ("app",)
+    assert argnames("xuncha_on_event") == ("event", "tenant")
+    ta = tenants["ta"]
+    # Called with the full argument set, the narrower implementation still answers.
+    menu = await sample_plugins.gather("xuncha_menu_items", ta.plugins, tenant=ta)
+    assert any(item.path == "sample" for item in menu)
+
+
+async def test_event_handler_sees_events_of_enabling_tenants(
+    sample: ModuleType, sample_plugins: Plugins, tenants: dict[str, TenantInfo]
+) -> None:
+    event_type = sample.NoteRecorded
+    received: list[tuple[str, Any]] = sample.RECEIVED
+    received.clear()
+    ta, tb = tenants["ta"], tenants["tb"]
+    event = event_type(tenant="ta.one", note_id=7, title="张庄村灌溉渠未完工", village="张庄村")
+    answers = await sample_plugins.collect("xuncha_on_event", ta.plugins, event=event, tenant=ta)
+    assert answers == [(SAMPLE_NAME, "甲市委巡察办 已收到现场记录：张庄村灌溉渠未完工")]
+    assert received == [("ta", event)]
+    # A tenant that disabled the plugin: the handler is not called.
+    assert await sample_plugins.collect("xuncha_on_event", tb.plugins, event=event,
+                                        tenant=tb) == []
+
+    class Other(msgspec.Struct, tag="other.thing.done.v1"):
+        name: str
+
+    # Not its type: the handler returns None, which collect leaves out.
+    assert await sample_plugins.collect("xuncha_on_event", ta.plugins, event=Other(name="x"),
+                                        tenant=ta) == []
+    assert received == [("ta", event)]
+
+
+def test_event_types_carry_versioned_tags(sample_plugins: Plugins) -> None:
+    (event_type,) = sample_plugins.gather_now("xuncha_event_types")
+    assert issubclass(event_type, msgspec.Struct)
+    event = event_type(tenant="ta", note_id=1, title="渠道破损")
+    wire = msgspec.json.encode(event)
+    assert b'"type":"sample.note.recorded.v1"' in wire
+    assert msgspec.json.decode(wire, type=event_type) == event
+
+
+def test_contributions_of_the_sample_plugin(sample_plugins: Plugins) -> None:
+    kinds = {k.code: k for k in sample_plugins.gather_now("xuncha_inspection_kinds")}
+    assert kinds["farmland"].needs_topic and kinds["farmland"].label == "高标准农田建设专项巡察"
+    categories = {c.code: c for c in sample_plugins.gather_now("xuncha_finding_categories")}
+
+    def root(code: str) -> str:
+        parent = categories[code].parent
+        return root(parent) if parent else code
+
+    assert categories["farmland"].parent == "village_policy"
+    assert root("farmland_funds") == "village_policy"
+    assert all(c.parent is None or c.parent in categories for c in categories.values())
+    subjects = sample_plugins.collect_now("xuncha_sync_subjects")
+    assert [(n, [(s.direction, s.entity, s.verbs) for s in items]) for n, items in subjects] == [
+        (SAMPLE_NAME, [("up", "note", ("recorded",))])
+    ]
+    indicators = sample_plugins.gather_now("xuncha_evaluation_indicators")
+    assert {(i.code, i.subject, i.weight) for i in indicators} >= {
+        ("farmland_rectified", "unit", 20.0)
+    }
+    assert {"core.db.piccolo_app", f"{SAMPLE_MODULE}.piccolo_app"} <= set(
+        sample_plugins.gather_now("xuncha_piccolo_apps")
+    )
+
+
+def test_every_route_action_is_a_declared_permission(sample_plugins: Plugins) -> None:
+    declared = {p.action for p in sample_plugins.gather_now("xuncha_permissions")}
+    routes = dict(sample_plugins.collect_now("xuncha_routes"))[SAMPLE_NAME]
+    actions = {route.opt["action"] for route in routes}
+    assert actions == {"sample_note:read", "sample_note:write"}
+    assert actions <= declared
+    policies = [p for name, items in sample_plugins.collect_now("xuncha_default_policies")
+                if name == SAMPLE_NAME for p in items]
+    assert policies and {p.action for p in policies} <= actions
+    assert {p.effect for p in policies} == {"allow"}
+
+
+def test_cli_commands_are_added_to_the_group(sample_plugins: Plugins) -> None:
+    group = click.Group("xuncha")
+    sample_plugins.collect_now("xuncha_cli_commands", cli=group)
+    assert "sample-hello" in group.commands
+    result = CliRunner().invoke(group, ["sample-hello", "--name", "第一巡察组"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "高标准农田专项巡察插件 0.3.0 向第一巡察组问好"
+
+
+# -- the running app ------------------------------------------------------------------------
+
+async def test_migration_creates_the_tenant_owned_table(
+    sample_database: Database, sample_note: Any
+) -> None:
+    assert table_info(sample_note).tenant_owned
+    if sample_database.postgres:
+        rows = await sample_database.fetch(
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_name = 'sample_note'"
+        )
+    else:
+        rows = await sample_database.fetch('PRAGMA table_info("sample_note")')
+    assert {"id", "tenant_id", "title", "village"} <= {r["name"] for r in rows}
+    if sample_database.postgres:
+        (rls,) = await sample_database.fetch(
+            "SELECT relrowsecurity AS enabled, (SELECT COUNT(*) FROM pg_policies "
+            "WHERE tablename = 'sample_note') AS policies "
+            "FROM pg_class WHERE relname = 'sample_note'"
+        )
+        assert rls["enabled"] and rls["policies"] == 1
+
+
+async def test_route_works_for_an_enabling_tenant(sample_client: Client) -> None:
+    created = await sample_client.post(NOTES.format("ta"),
+                                       json={"title": "灌溉渠道损毁未修复", "village": "张庄村"})
+    assert created.status_code == 201, created.text
+    note = created.json()
+    assert note["title"] == "灌溉渠道损毁未修复" and note["village"] == "张庄村"
+    listed = await sample_client.get(NOTES.format("ta"), params={"village": "张庄村"})
+    assert listed.status_code == 200
+    assert note in listed.json()
+    one = await sample_client.get(f"{NOTES.format('ta')}/{note['id']}")
+    assert one.status_code == 200 and one.json() == note
+
+
+async def test_route_answers_403_in_chinese_for_a_disabling_tenant(
+    sample_client: Client, sample_database: Database, sample_note: Any,
+    tenants: dict[str, TenantInfo],
+) -> None:
+    listed = await sample_client.get(NOTES.format("tb"))
+    assert listed.status_code == 403
+    assert listed.json()["message"] == "本机构未启用插件 sample"
+    created = await sample_client.post(NOTES.format("tb"), json={"title": "不应写入"})
+    assert created.status_code == 403
+    assert await sample_database.tenant(tenants["tb"].id).count(sample_note) == 0
+    page = await sample_client.get("/t/tb/sample", headers={"Accept": "text/html"})
+    assert page.status_code == 403 and "本机构未启用插件 sample" in page.text
+
+
+async def test_notes_are_tenant_isolated(sample_client: Client) -> None:
+    secret = await sample_client.post(NOTES.format("ta"), json={"title": "甲市专项巡察底稿"})
+    assert secret.status_code == 201
+    secret_id = secret.json()["id"]
+    own = await sample_client.post(NOTES.format("ta.one"), json={"title": "甲一县现场记录"})
+    assert own.status_code == 201
+    titles_b = [n["title"] for n in (await sample_client.get(NOTES.format("ta.one"))).json()]
+    assert titles_b == ["甲一县现场记录"]
+    titles_a = [n["title"] for n in (await sample_client.get(NOTES.format("ta"))).json()]
+    assert "甲市专项巡察底稿" in titles_a and "甲一县现场记录" not in titles_a
+    stolen = await sample_client.get(f"{NOTES.format('ta.one')}/{secret_id}")
+    assert stolen.status_code == 404
+    assert stolen.json()["message"] == "现场记录不存在"
+
+
+async def test_invalid_note_is_refused_in_chinese(sample_client: Client) -> None:
+    response = await sample_client.post(NOTES.format("ta"), json={"title": "", "extra": 1})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("输入有误")
+
+
+async def test_menu_shows_the_plugin_only_where_enabled(sample_client: Client) -> None:
+    home_a = await sample_client.get("/t/ta/")
+    assert home_a.status_code == 200
+    assert '<a href="/t/ta/sample">高标准农田</a>' in home_a.text
+    home_b = await sample_client.get("/t/tb/")
+    assert home_b.status_code == 200
+    assert "高标准农田" not in home_b.text and ">首页<" in home_b.text
+
+
+async def test_plugin_page_renders_its_template(sample_client: Client) -> None:
+    await sample_client.post(NOTES.format("ta.one"), json={"title": "李庄村田间道路硬化不达标"})
+    page = await sample_client.get("/t/ta.one/sample")
+    assert page.status_code == 200
+    html = page.text
+    assert "<h1>高标准农田建设专项巡察</h1>" in html
+    assert "李庄村田间道路硬化不达标" in html
+    assert '<html lang="zh-CN">' in html  # extends the core layout
+
+
+async def test_tenant_settings_default_comes_from_the_plugin(sample_client: Client) -> None:
+    settings = (await sample_client.get("/t/ta.one/api/tenant")).json()["settings"]
+    assert settings["farmland_recheck_days"] == 15
+    assert settings["rectification_report_months"] == 3  # the tenant's own value
+
+
+async def test_schema_lists_the_plugin_routes(sample_client: Client) -> None:
+    paths = (await sample_client.get("/schema")).json()["paths"]
+    assert "/t/{tenant}/sample/notes" in paths
+    assert "/t/{tenant}/sample/notes/{note_id}" in paths
+
+
+async def test_startup_and_shutdown_hooks_run(
+    sample_settings: Settings, sample_plugins: Plugins, sample_database: Database
+) -> None:
+    app = create_app(sample_settings, sample_plugins)
+    async with AsyncTestClient(app=app) as client:
+        assert app.state.sample_lifecycle == ["startup"]
+        assert (await client.get(NOTES.format("ta"))).status_code == 200
+    assert app.state.sample_lifecycle == ["startup", "shutdown"]
+
+
+# -- the xuncha command ---------------------------------------------------------------------
+
+def run_xuncha(home: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(xuncha_script()), *args], env=xuncha_env(home, **settings), cwd=home,
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_xuncha_plugins_lists_the_sample_plugin(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "pa.toml").write_text(
+        'code = "pa"\nname = "丙市委巡察办"\nlevel = "city"\n', encoding="utf-8")
+    (tree / "pb.toml").write_text(
+        'code = "pb"\nname = "丁市委巡察办"\nlevel = "city"\nplugins = ["*", "-sample"]\n',
+        encoding="utf-8")
+    synced = run_xuncha(tmp_path, "tenants", "sync", str(tree), XUNCHA_PLUGINS=SAMPLE_MODULE)
+    assert synced.returncode == 0, synced.stderr
+    shown = run_xuncha(tmp_path, "plugins", XUNCHA_PLUGINS=SAMPLE_MODULE)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    start = lines.index(f"sample 0.3.0（模块 {SAMPLE_MODULE}）")
+    assert lines[start + 1] == "  钩子：" + ", ".join(sorted(HOOK_NAMES))
+    assert lines[start + 2] == "  启用机构：pa"
+    assert lines[0].startswith("core ") and "  启用机构：全部机构" in lines
+
+
+def test_xuncha_runs_the_plugin_cli_command(tmp_path: Path) -> None:
+    result = run_xuncha(tmp_path, "sample-hello", "--name", "县委巡察办",
+                        XUNCHA_PLUGINS=SAMPLE_MODULE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "高标准农田专项巡察插件 0.3.0 向县委巡察办问好"
+    listed = run_xuncha(tmp_path, "--help", XUNCHA_PLUGINS=SAMPLE_MODULE)
+    assert "sample-hello" in listed.stdout
+    without = run_xuncha(tmp_path, "--help")
+    assert without.returncode == 0 and "sample-hello" not in without.stdout

@@ -1,0 +1,54 @@
+"""Bad input anywhere: a 4xx with a Chinese message, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from core.web.errors import translate
+
+Client = AsyncTestClient[Litestar]
+
+
+@pytest.mark.parametrize(
+    ("raw", "chinese"),
+    [
+        ("Expected `int`, got `str` - at `$.parent_id`", "类型应为整数，实际为文本"),
+        ("Object missing required field `code`", "缺少必填字段"),
+        ("Expected `str` of length <= 200 - at `$.name`", "长度不能超过 200 个字符"),
+        ("Expected `int` >= 1 - at `$.limit`", "不能小于 1"),
+        ("Invalid enum value 'farm' - at `$.kind`", "取值无效：'farm' - at `$.kind`"),
+        ("something nobody expected", "输入无效"),
+    ],
+)
+def test_translate(raw: str, chinese: str) -> None:
+    assert translate(raw) == chinese
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{", b"null", b"[]", b"123", b'{"code": []}', "{\"name\": \"\u0000\"}".encode(),
+     b'{"code":"A","name":"x","kind":"department","parent_id":1e309}', b"\xff\xfe"],
+)
+async def test_garbage_bodies_are_4xx(client: Client, content: bytes) -> None:
+    response = await client.post("/t/ta/api/orgs", content=content,
+                                 headers={"Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/t/ta/api/orgs/abc", "/t/ta/api/orgs/-1", "/t/ta/api/orgs/99999999999999999999",
+     "/t/%00/api/orgs", "/t/" + "x" * 5000 + "/api/orgs", "/nowhere", "/t/ta/api/orgs/0"],
+)
+async def test_garbage_paths_are_4xx(client: Client, path: str) -> None:
+    response = await client.get(path)
+    assert 400 <= response.status_code < 500, (path, response.text)
+
+
+async def test_wrong_method_is_405_in_chinese(client: Client) -> None:
+    response = await client.delete("/t/ta/api/orgs")
+    assert response.status_code == 405
+    assert response.json()["message"] == "不支持该请求方法"
