@@ -6,9 +6,11 @@ everything else is a plugin on the hooks in :mod:`core.hookspecs`.
 
 from importlib.metadata import PackageNotFoundError, version
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "hookimpl"]
 
 try:
     __version__ = version("xuncha")
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+local"
+
+from core.hookspecs import hookimpl  # noqa: E402  (the marker plugins import)

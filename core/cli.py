@@ -258,22 +258,20 @@ def orgs_list(ctx: Context, code: str, kind: str | None, include_inactive: bool)
 def plugins_command(ctx: Context) -> None:
     """列出已加载的插件、实现的钩子及启用的机构。"""
     infos = ctx.plugins.info()
-    try:
-        rows = _load_tenants_plugins(ctx)
-    except SystemExit:
-        rows = None
+    rows = _load_tenants_plugins(ctx)
     for info in infos:
         click.echo(f"{info.name} {info.version}（{info.source}）")
         click.echo(f"  钩子：{', '.join(info.hooks) or '无'}")
         if rows is None:
-            click.echo("  启用机构：（数据库不可用，未能读取）")
+            click.echo("  启用机构：（数据库不可用或尚未迁移，未能读取）")
         else:
             where = [code for code, plugins in rows if enabled_for(plugins, info.name)]
             shown = "全部机构" if where and len(where) == len(rows) else ("、".join(where) or "无")
             click.echo(f"  启用机构：{shown}")
 
 
-def _load_tenants_plugins(ctx: Context) -> list[tuple[str, list[str]]]:
+def _load_tenants_plugins(ctx: Context) -> list[tuple[str, list[str]]] | None:
+    """Each tenant's plugin list, or None when the database cannot tell."""
     import json
 
     async def body(db: Database) -> list[tuple[str, list[str]]]:
@@ -281,8 +279,11 @@ def _load_tenants_plugins(ctx: Context) -> list[tuple[str, list[str]]]:
         return [(r["code"], json.loads(r["plugins"]) if isinstance(r["plugins"], str)
                  else r["plugins"]) for r in rows]
 
-    return run(lambda: _with_db(ctx.settings.database_admin_url, ctx.settings, body,
-                                ctx.plugins))
+    try:
+        return asyncio.run(_with_db(ctx.settings.database_admin_url, ctx.settings, body,
+                                    ctx.plugins))
+    except Exception:  # listing plugins must work without a database
+        return None
 
 
 @cli.command()

@@ -184,7 +184,9 @@ class Plugins:
 
     def _impls(self, hook: str, tenant_plugins: Iterable[str] | None) -> list[Any]:
         caller = getattr(self.pm.hook, hook)
-        impls = list(reversed(caller.get_hookimpls()))  # pluggy's call order
+        # Registration order: core, then built-ins, entry points, extra modules.
+        order = {name: i for i, name in enumerate(self._info)}
+        impls = sorted(caller.get_hookimpls(), key=lambda i: order[i.plugin_name])
         if tenant_plugins is None:
             return impls
         allowed = list(tenant_plugins)
@@ -192,6 +194,12 @@ class Plugins:
 
     @staticmethod
     def _call(impl: Any, kwargs: dict[str, Any]) -> Any:
+        missing = [arg for arg in impl.argnames if arg not in kwargs]
+        if missing:
+            raise TypeError(
+                f"hook {impl.function.__name__} of plugin {impl.plugin_name} needs "
+                f"{', '.join(missing)}, which the caller did not pass"
+            )
         return impl.function(*(kwargs[arg] for arg in impl.argnames))
 
     async def collect(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +28,10 @@ __all__ = [
     "SAMPLE_MODULE",
     "SAMPLE_NAME",
     "forget_modules",
+    "run_xuncha",
     "sample_tree",
     "scratch_database",
+    "write_distribution",
     "xuncha_env",
     "xuncha_script",
 ]
@@ -97,3 +100,23 @@ def xuncha_env(home: Path, **settings: str) -> dict[str, str]:
     env["XUNCHA_HOME"] = str(home)
     env.update(settings)
     return env
+
+
+def run_xuncha(home: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``xuncha`` command in ``home`` as a real subprocess."""
+    return subprocess.run(
+        [str(xuncha_script()), *args], env=xuncha_env(home, **settings), cwd=home,
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def write_distribution(folder: Path) -> None:
+    """The metadata pip would install for the sample plugin (without its code)."""
+    dist = folder / "xuncha_sample_plugin-0.3.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: xuncha-sample-plugin\nVersion: 0.3.0\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        f"[xuncha]\n{SAMPLE_NAME} = {SAMPLE_MODULE}\n", encoding="utf-8"
+    )

@@ -9,7 +9,6 @@ disables it; entry point discovery and the ``xuncha`` command are tested too.
 from __future__ import annotations
 
 import importlib
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -26,7 +25,7 @@ from core.app import create_app
 from core.db import Database
 from core.db.sql import table_info
 from core.hookspecs import HOOK_NAMES
-from core.plugins import PluginError, Plugins
+from core.plugins import PluginError, PluginInfo, Plugins
 from core.runtime import runtime_of
 from core.settings import Settings, load_settings
 from core.tenancy.loader import sync_tree
@@ -37,10 +36,10 @@ from tests.plugin_fixtures import (
     SAMPLE_MODULE,
     SAMPLE_NAME,
     forget_modules,
+    run_xuncha,
     sample_tree,
     scratch_database,
-    xuncha_env,
-    xuncha_script,
+    write_distribution,
 )
 
 Client = AsyncTestClient[Litestar]
@@ -132,7 +131,7 @@ def scratch_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         forget_modules(name)
 
 
-def sample_info(plugins: Plugins) -> Any:
+def sample_info(plugins: Plugins) -> PluginInfo:
     return next(i for i in plugins.info() if i.name == SAMPLE_NAME)
 
 
@@ -181,20 +180,8 @@ def test_missing_plugin_module_is_a_clear_error(tmp_path: Path) -> None:
         Plugins(settings)
 
 
-def write_distribution(folder: Path) -> None:
-    """The metadata pip would install for the sample plugin (without its code)."""
-    dist = folder / "xuncha_sample_plugin-0.3.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: xuncha-sample-plugin\nVersion: 0.3.0\n", encoding="utf-8"
-    )
-    (dist / "entry_points.txt").write_text(
-        f"[xuncha]\n{SAMPLE_NAME} = {SAMPLE_MODULE}\n", encoding="utf-8"
-    )
-
-
 def test_entry_point_plugins_are_discovered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample: ModuleType
 ) -> None:
     write_distribution(tmp_path)
     monkeypatch.syspath_prepend(str(SAMPLE_DIR))
@@ -209,7 +196,9 @@ def test_entry_point_plugins_are_discovered(
     assert {"regular", "farmland"} <= kinds
 
 
-def test_disabled_plugins_are_not_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disabled_plugins_are_not_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample: ModuleType
+) -> None:
     write_distribution(tmp_path)
     monkeypatch.syspath_prepend(str(SAMPLE_DIR))
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -229,7 +218,7 @@ async def test_collect_and_gather_honour_tenant_enablement(
     menu_a = await sample_plugins.gather("xuncha_menu_items", ta.plugins, tenant=ta)
     menu_b = await sample_plugins.gather("xuncha_menu_items", tb.plugins, tenant=tb)
     # Call order between plugins is the plugin manager's business: compare as sets.
-    assert {m.label for m in menu_a} == {"首页", "高标准农田"}
+    assert [m.label for m in menu_a] == ["首页", "高标准农田"]  # core first
     assert [m.label for m in menu_b] == ["首页"]
     county = tenants["ta.one"]
     called = await sample_plugins.collect("xuncha_coverage_targets", county.plugins,
@@ -333,9 +322,11 @@ def test_contributions_of_the_sample_plugin(sample_plugins: Plugins) -> None:
     assert {(i.code, i.subject, i.weight) for i in indicators} >= {
         ("farmland_rectified", "unit", 20.0)
     }
-    assert {"core.db.piccolo_app", f"{SAMPLE_MODULE}.piccolo_app"} <= set(
-        sample_plugins.gather_now("xuncha_piccolo_apps")
-    )
+    assert sample_plugins.gather_now("xuncha_piccolo_apps") == [
+        "core.db.piccolo_app", f"{SAMPLE_MODULE}.piccolo_app"
+    ]
+    template_dirs = sample_plugins.gather_now("xuncha_template_dirs")
+    assert template_dirs[0].parts[-3:] == ("core", "web", "templates")  # core's layout wins
 
 
 def test_every_route_action_is_a_declared_permission(sample_plugins: Plugins) -> None:
@@ -416,7 +407,7 @@ async def test_notes_are_tenant_isolated(sample_client: Client) -> None:
     own = await sample_client.post(NOTES.format("ta.one"), json={"title": "甲一县现场记录"})
     assert own.status_code == 201
     titles_b = [n["title"] for n in (await sample_client.get(NOTES.format("ta.one"))).json()]
-    assert titles_b == ["甲一县现场记录"]
+    assert "甲一县现场记录" in titles_b and "甲市专项巡察底稿" not in titles_b
     titles_a = [n["title"] for n in (await sample_client.get(NOTES.format("ta"))).json()]
     assert "甲市专项巡察底稿" in titles_a and "甲一县现场记录" not in titles_a
     stolen = await sample_client.get(f"{NOTES.format('ta.one')}/{secret_id}")
@@ -472,13 +463,6 @@ async def test_startup_and_shutdown_hooks_run(
 
 
 # -- the xuncha command ---------------------------------------------------------------------
-
-def run_xuncha(home: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(xuncha_script()), *args], env=xuncha_env(home, **settings), cwd=home,
-        capture_output=True, text=True, timeout=120, check=False,
-    )
-
 
 def test_xuncha_plugins_lists_the_sample_plugin(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
