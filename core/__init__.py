@@ -13,4 +13,4 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+local"
 
-from core.hookspecs import hookimpl  # noqa: E402  (the marker plugins import)
+from core.hookspecs import hookimpl  # the marker plugins import

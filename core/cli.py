@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -131,10 +132,8 @@ def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool) ->
                             log_level=settings.log_level.lower(), lifespan="on",
                             access_log=settings.log_level in ("DEBUG", "INFO"))
     server = uvicorn.Server(config)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # re-raised by uvicorn after shutdown
         server.run()
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a clean shutdown
-        pass
     if server.started:
         click.echo("巡察工作平台已停止。")
     else:
