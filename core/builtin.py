@@ -24,11 +24,12 @@ def xuncha_piccolo_apps() -> list[str]:
 
 @hookimpl
 def xuncha_routes() -> list[Any]:
+    from core.audit.api import audit_head
     from core.tenancy.api import OrgController, TenantController
     from core.web.pages import page_handlers
     from core.web.system import system_handlers
 
-    return [OrgController, TenantController, *page_handlers, *system_handlers]
+    return [OrgController, TenantController, audit_head, *page_handlers, *system_handlers]
 
 
 @hookimpl
@@ -79,6 +80,7 @@ def xuncha_permissions() -> list[Permission]:
         Permission(action="org:write", label="维护被巡察对象"),
         Permission(action="page:view", label="浏览页面"),
         Permission(action="system:health", label="健康检查"),
+        Permission(action="audit:head", label="查看审计链链头"),
     ]
 
 

@@ -155,3 +155,35 @@ def _state(pid: int) -> str:
         return "zombie" if " Z " in Path(f"/proc/{pid}/stat").read_text() else "running"
     except OSError:
         return "gone"
+
+
+def test_audit_verify_passes_then_catches_tampering(cli_env: dict[str, str]) -> None:
+    import asyncio
+
+    from core.db import Database
+    from core.settings import load_settings
+
+    assert xuncha(cli_env, "tenants", "sync", "tenants/demo").returncode == 0
+    ok = xuncha(cli_env, "audit", "verify", "--tenant", "zz.gongyi")
+    assert ok.returncode == 0, ok.stderr
+    assert "通过  zz.gongyi" in ok.stdout and "链头 #1" in ok.stdout
+
+    async def tamper() -> None:
+        db = Database(load_settings(cli_env).database_admin_url)
+        await db.start()
+        try:
+            mark = db.dialect.mark(1)
+            async with db.transaction():
+                await db.fetch(
+                    f'UPDATE "audit_entry" SET "actor" = {mark} WHERE "tenant_id" = '
+                    f'(SELECT "id" FROM "tenant" WHERE "code" = {db.dialect.mark(2)})',
+                    ["篡改者", "zz.gongyi"],
+                )
+        finally:
+            await db.stop()
+
+    asyncio.run(tamper())
+    bad = xuncha(cli_env, "audit", "verify", "--tenant", "zz.gongyi")
+    assert bad.returncode == 2
+    assert "失败  zz.gongyi" in bad.stdout and "第 1 条内容与其哈希不符（记录被篡改）" in bad.stdout
+    assert "审计链校验未通过" in bad.stderr

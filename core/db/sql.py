@@ -19,6 +19,10 @@ from piccolo.table import Table
 __all__ = ["Dialect", "Filters", "TableInfo", "table_info"]
 
 Filters = Mapping[str, Any]
+"""Column equality filters; ``None`` means IS NULL, a list means IN, and a
+``__gt``/``__gte``/``__lt``/``__lte``/``__ne`` suffix compares instead."""
+
+_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "ne": "<>"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +97,15 @@ class Dialect:
         """A WHERE clause (without the keyword) and its parameters."""
         parts: list[str] = []
         args: list[Any] = []
-        info.check(filters)
-        for name, value in filters.items():
-            if value is None:
+        for key, value in filters.items():
+            name, _, op = key.partition("__")
+            info.check([name])
+            if op:
+                if op not in _OPERATORS:
+                    raise KeyError(f"unknown filter operator {op!r} in {key!r}")
+                args.append(info.encode(name, value))
+                parts.append(f'"{name}" {_OPERATORS[op]} {self.mark(start + len(args))}')
+            elif value is None:
                 parts.append(f'"{name}" IS NULL')
             elif isinstance(value, list | tuple | set | frozenset):
                 values = list(value)

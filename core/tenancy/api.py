@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
+from core.audit import chain as audit
+from core.audit.actor import actor_of
 from core.runtime import runtime_of
 from core.tenancy.model import LEVEL_LABELS, ORG_KIND_LABELS, OrgCode, TenantInfo
 from core.tenancy.model import Name as OrgName
@@ -152,7 +154,9 @@ class OrgController(Controller):
         return org_out(row)
 
     @post("/", opt={"action": "org:write"}, summary="新增被巡察对象")
-    async def create_org(self, session: Session, data: JSONBody[OrgCreate]) -> OrgOut:
+    async def create_org(
+        self, request: Request[Any, Any, Any], session: Session, data: JSONBody[OrgCreate]
+    ) -> OrgOut:
         """Register a new org in the tenant."""
         async with session.transaction():
             if await session.count(Org, {"code": data.code}):
@@ -163,13 +167,17 @@ class OrgController(Controller):
                 "code": data.code, "name": data.name, "kind": data.kind.value,
                 "parent": data.parent_id, "sort": sort,
             }])
+            await audit.append(session, actor=actor_of(request), action="org.create",
+                               object_type="org", object_id=new_id,
+                               detail=msgspec.to_builtins(data))
             row = await session.get(Org, new_id)
         assert row is not None
         return org_out(row)
 
     @patch("/{org_id:int}", opt={"action": "org:write"}, summary="修改被巡察对象")
     async def update_org(
-        self, session: Session, org_id: OrgId, data: JSONBody[OrgUpdate]
+        self, request: Request[Any, Any, Any], session: Session, org_id: OrgId,
+        data: JSONBody[OrgUpdate],
     ) -> OrgOut:
         """Change an org's name, kind, parent or status."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items()
@@ -185,6 +193,9 @@ class OrgController(Controller):
                       for k, v in changes.items()}
             if values:
                 await session.update(Org, {"id": org_id}, values)
+                await audit.append(session, actor=actor_of(request), action="org.update",
+                                   object_type="org", object_id=org_id,
+                                   detail=msgspec.to_builtins(values))
             row = await session.get(Org, org_id)
         assert row is not None
         return org_out(row)

@@ -16,12 +16,15 @@ from typing import Any
 
 import msgspec
 
+from core.audit import chain as audit
 from core.db import Database
 from core.db.sql import table_info
 from core.tenancy.model import TenantSpec
 from core.tenancy.tables import Org, Tenant
 
-__all__ = ["SyncReport", "TenantFileError", "load_tree", "sync_tree"]
+__all__ = ["SYNC_ACTOR", "SyncReport", "TenantFileError", "load_tree", "sync_tree"]
+
+SYNC_ACTOR = "cli:tenants-sync"
 
 
 class TenantFileError(ValueError):
@@ -172,6 +175,7 @@ async def _sync_tenant(
 
 async def _sync_orgs(db: Database, tenant_id: int, spec: TenantSpec, report: SyncReport) -> None:
     session = db.tenant(tenant_id)
+    changes: dict[str, list[str]] = {"created": [], "updated": [], "deactivated": []}
     async with session.transaction():
         current = {r["code"]: r for r in await session.list(Org, limit=None)}
         new_rows = [
@@ -182,7 +186,8 @@ async def _sync_orgs(db: Database, tenant_id: int, spec: TenantSpec, report: Syn
         for row, new_id in zip(new_rows, new_ids, strict=True):
             current[row["code"]] = {**row, "id": new_id, "parent": None, "active": True}
         report.orgs_created += len(new_rows)
-        created = {r["code"] for r in new_rows}
+        created = {str(r["code"]) for r in new_rows}
+        changes["created"] = sorted(created)
         now = datetime.now(UTC)
         for index, org in enumerate(spec.orgs):
             row = current[org.code]
@@ -195,8 +200,14 @@ async def _sync_orgs(db: Database, tenant_id: int, spec: TenantSpec, report: Syn
                 await session.update(Org, {"id": row["id"]}, {**diff, "updated_at": now})
                 if org.code not in created:
                     report.orgs_updated += 1
+                    changes["updated"].append(org.code)
         listed = {o.code for o in spec.orgs}
-        gone = [r["id"] for code, r in current.items() if code not in listed and r["active"]]
+        gone = {code: r["id"] for code, r in current.items() if code not in listed and r["active"]}
         if gone:
-            await session.update(Org, {"id": gone}, {"active": False, "updated_at": now})
+            await session.update(Org, {"id": list(gone.values())},
+                                 {"active": False, "updated_at": now})
             report.orgs_deactivated += len(gone)
+            changes["deactivated"] = sorted(gone)
+        if any(changes.values()):
+            await audit.append(session, actor=SYNC_ACTOR, action="orgs.sync",
+                               object_type="org", detail=changes)
