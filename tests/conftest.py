@@ -14,6 +14,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,16 +87,19 @@ def _swap_db(dsn: str, name: str, user: str | None = None) -> str:
     return urlunsplit((parts.scheme, netloc, "/" + name, parts.query, parts.fragment))
 
 
-@pytest.fixture(scope="session")
-def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatabase]:
+@contextmanager
+def scratch_database(tmp: Path, label: str) -> Iterator[RunDatabase]:
+    """A database of its own: a SQLite file, or on PostgreSQL a new database and
+    a new application role (owning no table, so row-level security binds it),
+    both dropped afterwards."""
     if BACKEND == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'xuncha.sqlite3'}"
+        url = f"sqlite:///{tmp / (label + '.sqlite3')}"
         yield RunDatabase(admin_url=url, app_url=url)
         return
     import asyncpg
 
     suffix = secrets.token_hex(4)
-    name, role = f"xuncha_test_{suffix}", f"xuncha_test_app_{suffix}"
+    name, role = f"xuncha_test_{label}_{suffix}", f"xuncha_test_{label}_app_{suffix}"
 
     async def admin(*statements: str) -> None:
         conn = await asyncpg.connect(PG_DSN)
@@ -111,6 +115,12 @@ def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatab
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
                           f'DROP ROLE IF EXISTS "{role}"'))
+
+
+@pytest.fixture(scope="session")
+def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatabase]:
+    with scratch_database(tmp_path_factory.mktemp("db"), "run") as run_database:
+        yield run_database
 
 
 def make_settings(home: Path, test_db: RunDatabase, **env: str) -> Settings:

@@ -8,20 +8,16 @@ never touches the run's shared database.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
 import pytest
 
 from core.tenancy.model import TenantSpec
-from tests.conftest import BACKEND, PG_DSN, TEST_TREE, RunDatabase, _swap_db
+from tests.conftest import TEST_TREE, scratch_database
 
 __all__ = [
     "SAMPLE_DIR",
@@ -51,35 +47,6 @@ def forget_modules(prefix: str) -> None:
     """Drop ``prefix`` and its submodules from ``sys.modules`` (undo an import)."""
     for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
         del sys.modules[name]
-
-
-@contextmanager
-def scratch_database(tmp: Path, label: str) -> Iterator[RunDatabase]:
-    """A database of its own: a SQLite file, or on PostgreSQL a new database and
-    a new application role (owning no table, so row-level security binds it)."""
-    if BACKEND == "sqlite":
-        url = f"sqlite:///{tmp / (label + '.sqlite3')}"
-        yield RunDatabase(admin_url=url, app_url=url)
-        return
-    import asyncpg
-
-    suffix = secrets.token_hex(4)
-    name, role = f"xuncha_test_{label}_{suffix}", f"xuncha_test_{label}_app_{suffix}"
-
-    async def admin(*statements: str) -> None:
-        conn = await asyncpg.connect(PG_DSN)
-        try:
-            for sql in statements:
-                await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"', f'CREATE ROLE "{role}" LOGIN'))
-    try:
-        yield RunDatabase(admin_url=_swap_db(PG_DSN, name), app_url=_swap_db(PG_DSN, name, role))
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                          f'DROP ROLE IF EXISTS "{role}"'))
 
 
 def xuncha_script() -> Path:
