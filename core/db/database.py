@@ -28,11 +28,6 @@ __all__ = ["CrossTenantError", "Database", "TenantSession"]
 # SQLite allows 32,766 parameters and asyncpg 32,767 in one statement.
 MAX_PARAMETERS = 30_000
 
-_txn_tenant: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "xuncha_txn_tenant", default=None
-)
-
-
 class CrossTenantError(RuntimeError):
     """A transaction bound to one tenant was asked to act for another."""
 
@@ -51,6 +46,10 @@ class Database:
         self.engine = create_engine(url)
         self.postgres = isinstance(self.engine, PostgresEngine)
         self.dialect = Dialect(self.postgres)
+        # The tenant the current task's transaction is bound to (per database).
+        self._txn_tenant: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+            f"xuncha_txn_tenant_{id(self)}", default=None
+        )
 
     async def start(self) -> None:
         """Open connections; raises ``ConnectionError`` with the reason."""
@@ -68,32 +67,23 @@ class Database:
     async def transaction(self, tenant_id: int | None = None) -> AsyncIterator[Any]:
         """A write transaction; on PostgreSQL sets ``app.tenant`` for RLS.
 
-        Nested transactions join the outer one, which must be for the same
-        tenant (or for none).
+        A nested transaction joins the outer one, which must be for the same
+        tenant (or for none, and then takes this tenant).
         """
-        outer = _txn_tenant.get()
-        if self.engine.current_transaction.get() is not None:
-            if tenant_id is not None and outer is not None and outer != tenant_id:
-                raise CrossTenantError(f"transaction for tenant {outer}, not {tenant_id}")
-            async with self.engine.transaction() as txn:
-                if tenant_id is not None and outer is None:
-                    await self._set_tenant(txn.connection, tenant_id)
-                    token = _txn_tenant.set(tenant_id)
-                    try:
-                        yield txn
-                    finally:
-                        _txn_tenant.reset(token)
-                else:
-                    yield txn
-            return
+        joined = self.engine.current_transaction.get() is not None
+        outer = self._txn_tenant.get() if joined else None
+        if tenant_id is not None and outer not in (None, tenant_id):
+            raise CrossTenantError(f"transaction for tenant {outer}, not {tenant_id}")
         async with self.engine.transaction() as txn:
-            if tenant_id is not None:
-                await self._set_tenant(txn.connection, tenant_id)
-            token = _txn_tenant.set(tenant_id)
+            if tenant_id is None or outer is not None:
+                yield txn
+                return
+            await self._set_tenant(txn.connection, tenant_id)
+            token = self._txn_tenant.set(tenant_id)
             try:
                 yield txn
             finally:
-                _txn_tenant.reset(token)
+                self._txn_tenant.reset(token)
 
     async def _set_tenant(self, connection: Any, tenant_id: int) -> None:
         if self.postgres:
@@ -112,10 +102,9 @@ class Database:
         """
         txn = self.engine.current_transaction.get()
         if txn is not None:
-            if tenant_id is not None and _txn_tenant.get() not in (None, tenant_id):
-                raise CrossTenantError(
-                    f"transaction for tenant {_txn_tenant.get()}, not {tenant_id}"
-                )
+            bound = self._txn_tenant.get()
+            if tenant_id is not None and bound not in (None, tenant_id):
+                raise CrossTenantError(f"transaction for tenant {bound}, not {tenant_id}")
             return await self._fetch_on(txn.connection, sql, args)
         if isinstance(self.engine, KeptOpenSQLiteEngine):
             return await self._fetch_on(await self.engine.reader(), sql, args)

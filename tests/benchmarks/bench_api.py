@@ -248,7 +248,7 @@ def verify_endpoint(url: str, county_ids: set[int], total: int) -> None:
     """
     status, body = fetch(url)
     if status != 200:
-        raise BenchError(f"{url}: status {status}: {body[:500]!r}")
+        raise BenchError(f"{url}: status {status}: {body.decode(errors='replace')[:500]}")
     page = json.loads(body)
     items = page.get("items", [])
     foreign = [item for item in items if item["id"] not in county_ids]
@@ -304,6 +304,9 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
               flush=True)
         for url in (bare_url, ours_url):
             run_wrk(url, args.warmup, args.connections)
+        if OUR_PATH.split("?")[0] in ours_log.read_text(errors="replace"):
+            print("warning: xuncha serve writes an access log; the comparison is unfair",
+                  file=sys.stderr, flush=True)
 
         runs: dict[str, list[WrkResult]] = {"bare": [], "ours": []}
         for round_no in range(1, args.rounds + 1):
