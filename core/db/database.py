@@ -185,13 +185,17 @@ class TenantSession:
         order_by: Sequence[str] = ("id",),
         limit: int = 50,
         offset: int = 0,
+        columns: Mapping[str, str] | None = None,
     ) -> tuple[builtins.list[dict[str, Any]], int]:
-        """One page of rows and the total matching, in one round trip."""
+        """One page of rows and the total matching, in one round trip.
+
+        ``columns`` (``{output name: column}``) limits what is read.
+        """
         info = self._info(table)
         filters = {"tenant_id": self.tenant_id, **(where or {})}
         sql, args = self.db.dialect.select(
             info, filters, search=search, order_by=order_by, limit=limit, offset=offset,
-            with_total=True,
+            with_total=True, columns=columns,
         )
         rows = await self.db.fetch(sql, args, self.tenant_id)
         if not rows:

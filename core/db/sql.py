@@ -132,25 +132,27 @@ class Dialect:
     def select(
         self, info: TableInfo, filters: Filters, *, search: tuple[Sequence[str], str] | None,
         order_by: Sequence[str], limit: int | None, offset: int, count: bool = False,
-        with_total: bool = False,
+        with_total: bool = False, columns: Mapping[str, str] | None = None,
     ) -> tuple[str, list[Any]]:
         """A SELECT statement; its text is cached per shape.
 
         ``with_total`` adds the ``_total`` column (rows matching before the
-        limit), so a page and its total come in one round trip.
+        limit), so a page and its total come in one round trip. ``columns``
+        selects only some columns, as ``{output name: column}``.
         """
         clause, args = self.where(info, filters, search, 0)
+        shape = tuple(columns.items()) if columns else None
         key = ("select", info.name, clause, tuple(order_by), limit is None, offset > 0, count,
-               with_total)
+               with_total, shape)
         sql = self._cache.get(key)
         if sql is None:
             if count:
                 sql = f'SELECT COUNT(*) AS n FROM "{info.name}" WHERE {clause}'
             else:
-                columns = ", ".join(f'"{c}"' for c in info.columns)
+                picked = self._columns(info, columns)
                 if with_total:
-                    columns += ", COUNT(*) OVER () AS _total"
-                sql = f'SELECT {columns} FROM "{info.name}" WHERE {clause}'
+                    picked += ", COUNT(*) OVER () AS _total"
+                sql = f'SELECT {picked} FROM "{info.name}" WHERE {clause}'
                 sql += " ORDER BY " + self._order(info, order_by)
                 if limit is not None:
                     sql += f" LIMIT {self.mark(len(args) + 1)}"
@@ -162,6 +164,18 @@ class Dialect:
             if offset:
                 args.append(offset)
         return sql, args
+
+    @staticmethod
+    def _columns(info: TableInfo, columns: Mapping[str, str] | None) -> str:
+        if not columns:
+            return ", ".join(f'"{c}"' for c in info.columns)
+        info.check(columns.values())
+        if not all(name.isidentifier() for name in columns):
+            raise KeyError(f"output names must be identifiers: {list(columns)}")
+        return ", ".join(
+            f'"{column}"' if name == column else f'"{column}" AS "{name}"'
+            for name, column in columns.items()
+        )
 
     def _order(self, info: TableInfo, order_by: Sequence[str]) -> str:
         terms = []
