@@ -88,7 +88,9 @@ class Dialect:
 
     def mark(self, index: int) -> str:
         """The placeholder for parameter number ``index`` (1-based)."""
-        return f"${index}" if self.postgres else "?"
+        # Numbered on SQLite too (``?NNN``), so one statement can use a
+        # parameter twice (a page and its total share the WHERE clause).
+        return f"${index}" if self.postgres else f"?{index}"
 
     def where(
         self, info: TableInfo, filters: Filters, search: tuple[Sequence[str], str] | None,
@@ -151,7 +153,10 @@ class Dialect:
             else:
                 picked = self._columns(info, columns)
                 if with_total:
-                    picked += ", COUNT(*) OVER () AS _total"
+                    # A scalar subquery, not COUNT(*) OVER (): the window makes the
+                    # database read and sort every matching row, while the page
+                    # itself walks (tenant_id, sort, id) and stops at LIMIT.
+                    picked += f', (SELECT COUNT(*) FROM "{info.name}" WHERE {clause}) AS _total'
                 sql = f'SELECT {picked} FROM "{info.name}" WHERE {clause}'
                 sql += " ORDER BY " + self._order(info, order_by)
                 if limit is not None:

@@ -142,6 +142,11 @@ async def sync_tree(db: Database, specs: Sequence[TenantSpec]) -> SyncReport:
         tenant_id = await _sync_tenant(db, spec, parent_id, ids.get(spec.code), report)
         ids[spec.code] = tenant_id
         await _sync_orgs(db, tenant_id, spec, report)
+    if report.changed:
+        # Fresh planner statistics after a bulk load (autovacuum may be off or
+        # late): without them PostgreSQL expects one row per tenant and sorts
+        # instead of walking the (tenant_id, sort, id) index.
+        await db.fetch('ANALYZE "org"')
     return report
 
 
