@@ -7,13 +7,16 @@ port) and stops it with the app.
 
 from __future__ import annotations
 
+import ctypes
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import sysconfig
 import time
 from pathlib import Path
+from typing import Any
 
 __all__ = ["EmbeddedNats", "free_port", "nats_server_binary"]
 
@@ -77,7 +80,8 @@ class EmbeddedNats:
             "-js", "-sd", str(self.store_dir), "-l", str(log_file),
             "--ports_file_dir", str(self.store_dir), *self.extra_args,
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        preexec_fn=_die_with_parent)
         # The server writes its ports file once it listens; a connect probe
         # could be answered by another server already on the port.
         ports_file = self.store_dir / f"nats-server_{self.process.pid}.ports"
@@ -104,6 +108,29 @@ class EmbeddedNats:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _load_prctl() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+# Resolved in the parent: the child, between fork and exec, must not import.
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to stop the server if the app dies (even by SIGKILL).
+
+    Otherwise an orphaned server would keep the JetStream store after a crash.
+    """
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _tail(log_file: Path, lines: int = 3) -> str:

@@ -70,3 +70,38 @@ async def test_health_turns_503_when_nats_dies(
         assert response.json()["nats"].startswith("故障")
         assert response.json()["database"] == "正常"
     assert process is not None and process.poll() is not None
+
+
+def test_server_stops_when_the_app_is_killed(tmp_path: Path) -> None:
+    """An app killed with SIGKILL does not leave its nats-server behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time, pathlib\n"
+        "from core.messaging.embedded import EmbeddedNats\n"
+        "s = EmbeddedNats(pathlib.Path(sys.argv[1]))\n"
+        "s.start()\n"
+        "print(s.process.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    app = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "js")],
+                           stdout=subprocess.PIPE, text=True)
+    assert app.stdout is not None
+    nats_pid = int(app.stdout.readline())
+    app.send_signal(signal.SIGKILL)
+    app.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(nats_pid):
+        time.sleep(0.05)
+    assert not _alive(nats_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
