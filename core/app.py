@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def piccolo_apps(plugins: Plugins) -> list[str]:
     """Piccolo app modules of every loaded plugin, core first."""
-    return [app for app in plugins.gather_now("xuncha_piccolo_apps")]
+    return [str(app) for app in plugins.gather_now("xuncha_piccolo_apps")]
 
 
 def _route_handlers(plugins: Plugins) -> list[Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import msgspec
@@ -74,7 +73,3 @@ class TenantInfo(msgspec.Struct, frozen=True, kw_only=True):
         """The level in Chinese."""
         return LEVEL_LABELS.get(self.level, self.level)
 
-
-def is_tenant_code(value: str) -> bool:
-    """Whether ``value`` is a well-formed tenant code."""
-    return re.match(CODE_PATTERN, value) is not None
