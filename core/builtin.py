@@ -13,6 +13,7 @@ from core.contributions import (
     TenantSetting,
 )
 from core.hookspecs import hookimpl
+from core.inspection.permissions import WORKFLOW_PERMISSIONS
 
 __all__: list[str] = []
 
@@ -25,21 +26,35 @@ def xuncha_piccolo_apps() -> list[str]:
 @hookimpl
 def xuncha_routes() -> list[Any]:
     from core.audit.api import audit_head
+    from core.inspection.routes import inspection_handlers
     from core.tenancy.api import OrgController, TenantController
     from core.web.pages import page_handlers
     from core.web.system import system_handlers
 
-    return [OrgController, TenantController, audit_head, *page_handlers, *system_handlers]
+    return [OrgController, TenantController, audit_head, *inspection_handlers(), *page_handlers,
+            *system_handlers]
 
 
 @hookimpl
 def xuncha_template_dirs() -> list[Path]:
-    return [Path(__file__).parent / "web" / "templates"]
+    return [Path(__file__).parent / "web" / "templates",
+            Path(__file__).parent / "inspection" / "templates"]
+
+
+@hookimpl
+def xuncha_event_types() -> list[type[Any]]:
+    from core.inspection.events import WORKFLOW_EVENTS
+
+    return list(WORKFLOW_EVENTS)
 
 
 @hookimpl
 def xuncha_menu_items() -> list[MenuItem]:
-    return [MenuItem(label="首页", path="", order=0)]
+    return [
+        MenuItem(label="首页", path="", order=0),
+        MenuItem(label="巡察轮次", path="rounds", order=10),
+        MenuItem(label="整改台账", path="ledger", order=20),
+    ]
 
 
 @hookimpl
@@ -81,6 +96,7 @@ def xuncha_permissions() -> list[Permission]:
         Permission(action="page:view", label="浏览页面"),
         Permission(action="system:health", label="健康检查"),
         Permission(action="audit:head", label="查看审计链链头"),
+        *WORKFLOW_PERMISSIONS,
     ]
 
 
@@ -96,4 +112,8 @@ def xuncha_tenant_settings() -> list[TenantSetting]:
         TenantSetting(key="clue_reply_months", label="线索移交后反馈期限",
                       default=3, unit="个月"),
         TenantSetting(key="rounds_per_year", label="每年巡察轮次", default=3, unit="轮"),
+        TenantSetting(key="term_years", label="每届年限", default=5, unit="年"),
+        TenantSetting(key="escalation_interval_days", label="超期督办升级间隔",
+                      default=10, unit="天"),
+        TenantSetting(key="attachment_max_mb", label="附件大小上限", default=50, unit="MB"),
     ]

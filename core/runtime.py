@@ -1,11 +1,12 @@
-"""What one running app holds: settings, plugins, database, tenants, NATS."""
+"""What one running app holds: settings, plugins, database, tenants, NATS, the clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from litestar.datastructures import State
 
+from core.clock import Clock
 from core.db import Database
 from core.messaging.connection import Messaging
 from core.plugins import Plugins
@@ -24,6 +25,7 @@ class Runtime:
     db: Database
     tenants: TenantRegistry
     messaging: Messaging
+    clock: Clock = field(default_factory=Clock)
 
 
 def runtime_of(state: State) -> Runtime:

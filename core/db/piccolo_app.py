@@ -1,10 +1,11 @@
-"""The core piccolo app: tenant registry, org registry and audit trail tables."""
+"""The core piccolo app: tenants, orgs, the audit trail and the inspection workflow."""
 
 from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
 from core.audit.tables import AuditEntry, AuditHead
+from core.inspection import tables as inspection
 from core.tenancy.tables import Org, Tenant
 
 __all__ = ["APP_CONFIG"]
@@ -12,7 +13,8 @@ __all__ = ["APP_CONFIG"]
 APP_CONFIG = AppConfig(
     app_name="core",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[Tenant, Org, AuditEntry, AuditHead],
+    table_classes=[Tenant, Org, AuditEntry, AuditHead,
+                   *(getattr(inspection, name) for name in inspection.__all__)],
     migration_dependencies=[],
     commands=[],
 )

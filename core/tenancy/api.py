@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, JSONBody
 
 from core.audit import chain as audit
 from core.audit.actor import actor_of
@@ -18,13 +18,11 @@ from core.tenancy.model import Name as OrgName
 from core.tenancy.tables import Org, OrgKind
 from core.web.deps import CurrentTenant, Session
 from core.web.errors import FieldError, InputError
+from core.web.params import Id, IdField, IdQuery, Limit, Offset, Search
 
 __all__ = ["OrgController", "TenantController"]
 
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="每页条数（1-500）")]
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="跳过的条数")]
-Search = Annotated[str | None, QueryParameter(max_length=50, description="按名称或代码查找")]
-OrgId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+OrgId = Id
 
 
 class OrgOut(msgspec.Struct, kw_only=True):
@@ -64,7 +62,7 @@ class OrgCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     code: OrgCode
     name: OrgName
     kind: OrgKind
-    parent_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    parent_id: IdField | None = None
 
 
 class OrgUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -72,9 +70,7 @@ class OrgUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     name: OrgName | msgspec.UnsetType = msgspec.UNSET
     kind: OrgKind | msgspec.UnsetType = msgspec.UNSET
-    parent_id: Annotated[int, msgspec.Meta(ge=1, le=2 ** 31 - 1)] | msgspec.UnsetType | None = (
-        msgspec.UNSET
-    )
+    parent_id: IdField | msgspec.UnsetType | None = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -133,7 +129,7 @@ class OrgController(Controller):
         self,
         session: Session,
         kind: FromQuery[OrgKind | None] = None,
-        parent_id: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
+        parent_id: IdQuery = None,
         q: Search = None,
         active: FromQuery[bool | None] = True,
         limit: Limit = 50,

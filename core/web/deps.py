@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -11,17 +12,21 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 
+from core.audit.actor import actor_of
 from core.db import TenantSession
 from core.plugins import enabled_for
 from core.runtime import runtime_of
 from core.tenancy.model import TenantInfo
+from core.work import Work
 
 __all__ = [
     "CurrentTenant",
+    "CurrentWork",
     "Session",
     "plugin_enabled_guard",
     "provide_session",
     "provide_tenant",
+    "provide_work",
     "tenant_dependencies",
 ]
 
@@ -30,6 +35,8 @@ CurrentTenant = NamedDependency[TenantInfo]
 """Handler parameter ``tenant_info: CurrentTenant``: the tenant of ``/t/{tenant}/``."""
 Session = NamedDependency[TenantSession]
 """Handler parameter ``session: Session``: the database bound to that tenant."""
+CurrentWork = NamedDependency[Work]
+"""Handler parameter ``work: CurrentWork``: session, tenant, actor, clock and plugins."""
 
 
 async def provide_tenant(state: State, tenant: FromPath[str]) -> TenantInfo:
@@ -45,9 +52,18 @@ async def provide_session(state: State, tenant_info: CurrentTenant) -> TenantSes
     return runtime_of(state).db.tenant(tenant_info.id)
 
 
+async def provide_work(request: Request[Any, Any, Any], state: State,
+                       tenant_info: CurrentTenant, session: Session) -> Work:
+    """The request's unit of work in its tenant."""
+    runtime = runtime_of(state)
+    return Work(session=session, tenant=tenant_info, actor=actor_of(request),
+                clock=runtime.clock, plugins=runtime.plugins)
+
+
 tenant_dependencies = {
     "tenant_info": Provide(provide_tenant),
     "session": Provide(provide_session),
+    "work": Provide(provide_work),
 }
 
 

@@ -1,0 +1,53 @@
+"""Composite indexes of the workflow tables (lookups within a tenant by parent)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-11-29T23:30:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "inspection workflow: composite indexes and uniqueness"
+
+INDEXES = [
+    "CREATE INDEX IF NOT EXISTS round_tenant_term ON inspection_round (tenant_id, term_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS round_tenant_year_number "
+    "ON inspection_round (tenant_id, year, number)",
+    "CREATE INDEX IF NOT EXISTS inspection_tenant_round ON inspection (tenant_id, round_id)",
+    "CREATE INDEX IF NOT EXISTS inspection_tenant_stage ON inspection (tenant_id, stage)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS target_tenant_inspection_org "
+    "ON inspection_target (tenant_id, inspection_id, org_id)",
+    "CREATE INDEX IF NOT EXISTS target_tenant_org ON inspection_target (tenant_id, org_id)",
+    "CREATE INDEX IF NOT EXISTS team_tenant_inspection ON team_member (tenant_id, inspection_id)",
+    "CREATE INDEX IF NOT EXISTS team_person ON team_member (person)",
+    "CREATE INDEX IF NOT EXISTS log_tenant_inspection ON inspection_log (tenant_id, inspection_id)",
+    "CREATE INDEX IF NOT EXISTS paper_tenant_inspection ON working_paper (tenant_id, inspection_id)",
+    "CREATE INDEX IF NOT EXISTS revision_tenant_paper "
+    "ON working_paper_revision (tenant_id, paper_id)",
+    "CREATE INDEX IF NOT EXISTS attachment_tenant_owner "
+    "ON attachment (tenant_id, owner_type, owner_id)",
+    "CREATE INDEX IF NOT EXISTS finding_tenant_inspection ON finding (tenant_id, inspection_id)",
+    "CREATE INDEX IF NOT EXISTS finding_tenant_category ON finding (tenant_id, category)",
+    "CREATE INDEX IF NOT EXISTS clue_tenant_inspection ON clue (tenant_id, inspection_id)",
+    "CREATE INDEX IF NOT EXISTS item_tenant_inspection "
+    "ON rectification_item (tenant_id, inspection_id)",
+    "CREATE INDEX IF NOT EXISTS item_tenant_org ON rectification_item (tenant_id, org_id)",
+    "CREATE INDEX IF NOT EXISTS item_tenant_deadline "
+    "ON rectification_item (tenant_id, status, deadline)",
+    "CREATE INDEX IF NOT EXISTS action_tenant_item ON rectification_action (tenant_id, item_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS rectification_report_tenant_inspection_org "
+    "ON rectification_report (tenant_id, inspection_id, org_id)",
+    "CREATE INDEX IF NOT EXISTS disclosure_tenant_inspection "
+    "ON disclosure (tenant_id, inspection_id)",
+]
+
+
+async def forwards() -> MigrationManager:
+    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
+
+    async def composite_indexes() -> None:
+        engine = engine_finder()
+        assert engine is not None
+        for statement in INDEXES:
+            await engine.run_ddl(statement)
+
+    manager.add_raw(composite_indexes)
+    return manager

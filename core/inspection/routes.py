@@ -1,0 +1,13 @@
+"""Every route handler of the workflow, in one list for the core's hook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["inspection_handlers"]
+
+
+def inspection_handlers() -> list[Any]:
+    """The workflow's controllers and handlers (API, exports and pages)."""
+    handlers: list[Any] = []
+    return handlers
