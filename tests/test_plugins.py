@@ -218,8 +218,9 @@ async def test_collect_and_gather_honour_tenant_enablement(
     menu_a = await sample_plugins.gather("xuncha_menu_items", ta.plugins, tenant=ta)
     menu_b = await sample_plugins.gather("xuncha_menu_items", tb.plugins, tenant=tb)
     # Call order between plugins is the plugin manager's business: compare as sets.
-    assert [m.label for m in menu_a] == ["首页", "高标准农田"]  # core first
-    assert [m.label for m in menu_b] == ["首页"]
+    core_menu = ["首页", "巡察轮次", "整改台账"]
+    assert [m.label for m in menu_a] == [*core_menu, "高标准农田"]  # core first
+    assert [m.label for m in menu_b] == core_menu
     county = tenants["ta.one"]
     called = await sample_plugins.collect("xuncha_coverage_targets", county.plugins,
                                           tenant=county)
@@ -228,7 +229,7 @@ async def test_collect_and_gather_honour_tenant_enablement(
     assert refused == []
     # Without a tenant list every plugin is called.
     everyone = await sample_plugins.gather("xuncha_menu_items", tenant=tb)
-    assert {m.label for m in everyone} == {"首页", "高标准农田"}
+    assert {m.label for m in everyone} == {"首页", "巡察轮次", "整改台账", "高标准农田"}
 
 
 async def test_awaitable_results_are_resolved(
@@ -294,7 +295,8 @@ async def test_event_handler_sees_events_of_enabling_tenants(
 
 
 def test_event_types_carry_versioned_tags(sample_plugins: Plugins) -> None:
-    (event_type,) = sample_plugins.gather_now("xuncha_event_types")
+    *core_types, event_type = sample_plugins.gather_now("xuncha_event_types")
+    assert {t.__struct_config__.tag for t in core_types} >= {"inspection.stage_changed"}
     assert issubclass(event_type, msgspec.Struct)
     event = event_type(tenant="ta", note_id=1, title="渠道破损")
     wire = msgspec.json.encode(event)
