@@ -115,5 +115,7 @@ def xuncha_tenant_settings() -> list[TenantSetting]:
         TenantSetting(key="term_years", label="每届年限", default=5, unit="年"),
         TenantSetting(key="escalation_interval_days", label="超期督办升级间隔",
                       default=10, unit="天"),
+        TenantSetting(key="team_access_until", label="巡察组授权截止（withdrawn 撤离时 / "
+                      "report_signed 报告组长审签时）", default="withdrawn"),
         TenantSetting(key="attachment_max_mb", label="附件大小上限", default=50, unit="MB"),
     ]

@@ -20,7 +20,8 @@ __all__ = ["Dialect", "Filters", "TableInfo", "table_info"]
 
 Filters = Mapping[str, Any]
 """Column equality filters; ``None`` means IS NULL, a list means IN, and a
-``__gt``/``__gte``/``__lt``/``__lte``/``__ne`` suffix compares instead."""
+``__gt``/``__gte``/``__lt``/``__lte``/``__ne`` suffix compares instead
+(``__ne`` with ``None`` means IS NOT NULL)."""
 
 _OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "ne": "<>"}
 
@@ -105,6 +106,9 @@ class Dialect:
             if op:
                 if op not in _OPERATORS:
                     raise KeyError(f"unknown filter operator {op!r} in {key!r}")
+                if op == "ne" and value is None:
+                    parts.append(f'"{name}" IS NOT NULL')
+                    continue
                 args.append(info.encode(name, value))
                 parts.append(f'"{name}" {_OPERATORS[op]} {self.mark(start + len(args))}')
             elif value is None:

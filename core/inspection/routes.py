@@ -9,5 +9,9 @@ __all__ = ["inspection_handlers"]
 
 def inspection_handlers() -> list[Any]:
     """The workflow's controllers and handlers (API, exports and pages)."""
-    handlers: list[Any] = []
+    from core.inspection.inspections_api import InspectionController
+    from core.inspection.planning_api import PlanningController
+    from core.inspection.team_api import TeamController
+
+    handlers: list[Any] = [PlanningController, InspectionController, TeamController]
     return handlers

@@ -32,6 +32,24 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/t/{tenant:str}/api/orgs/{org_id:int}"): {
         "name": "越权修改", "parent_id": "{b_township}"},
     # planning, inspections, team and stages
+    ("POST", "/t/{tenant:str}/api/terms"): {"name": "越权届", "start_date": "2026-01-01"},
+    ("PATCH", "/t/{tenant:str}/api/terms/{term_id:int}"): {"name": "越权修改"},
+    ("POST", "/t/{tenant:str}/api/plans"): {
+        "term_id": "{term_id}", "kind": "year", "year": 2027, "title": "越权计划"},
+    ("PATCH", "/t/{tenant:str}/api/plans/{plan_id:int}"): {"title": "越权修改"},
+    ("POST", "/t/{tenant:str}/api/rounds"): {"term_id": "{term_id}", "year": 2027, "number": 9},
+    ("PATCH", "/t/{tenant:str}/api/rounds/{round_id:int}"): {"name": "越权修改"},
+    ("POST", "/t/{tenant:str}/api/inspections"): {
+        "round_id": "{round_id}", "kind": "regular", "org_ids": ["{org_id}"]},
+    ("PATCH", "/t/{tenant:str}/api/inspections/{inspection_id:int}"): {"title": "越权修改"},
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/stage"): {"to": "authorized"},
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/notice"): {},
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/report"): {
+        "step": "drafted", "title": "越权报告"},
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/team"): {
+        "person": "probe", "name": "越权人员", "role": "member"},
+    ("PATCH", "/t/{tenant:str}/api/inspections/{inspection_id:int}/team/{member_id:int}"): {
+        "recusal_declared": True},
     # working papers, attachments and findings
     # clues
     # rectification ledger, reports and disclosures
@@ -62,6 +80,11 @@ async def _snapshot(database: Database, tenant_id: int) -> dict[str, list[dict[s
     session = database.tenant(tenant_id)
     tables = [Org, *(getattr(workflow, name) for name in workflow.__all__)]
     return {t._meta.tablename: await session.list(t, limit=None) for t in tables}
+
+
+def _names_b(body: dict[str, Any]) -> bool:
+    """Whether a write body refers to B's rows (a ``"{name}"`` placeholder)."""
+    return re.search(r"'\{\w+\}'", repr(body)) is not None
 
 
 def _fill(value: Any, ids: dict[str, Any]) -> Any:
@@ -112,7 +135,8 @@ async def test_no_route_leaks_tenant_b_to_tenant_a(
                 # Another tenant's id is unknown here: 404 (400 where the body is refused
                 # first), never its row.
                 assert response.status_code in (400, 404), (method, path, response.status_code)
-            elif method != "GET":
+            elif method != "GET" and _names_b(WRITE_BODIES[(method, route.path)]):
+                # The body names B's rows: refused as unknown.
                 assert response.status_code in (400, 404), (method, path, response.status_code)
     assert walked >= 8
     assert await _snapshot(database, tenant_ids[B]) == before
