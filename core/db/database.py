@@ -241,8 +241,9 @@ class TenantSession:
         provided = {k for row in rows for k in row} - {"id", "tenant_id"}
         info.check(provided)
         names = ["tenant_id", *(n for n, _ in info.defaults)]
-        defaults = {n: col for n, col in info.defaults if n not in provided}
-        default_values = {n: _default(info, n, col) for n, col in defaults.items()}
+        # Rows may differ in which columns they give: any row may need a default.
+        default_values = {n: _default(info, n, col) for n, col in info.defaults
+                          if any(n not in row for row in rows)}
         chunk = max(1, MAX_PARAMETERS // len(names))
         ids: builtins.list[int] = []
         async with self.transaction():

@@ -93,3 +93,17 @@ async def test_search_escapes_wildcards(database: Database, tenant_ids: dict[str
     a = database.tenant(tenant_ids["ta.one"])
     assert await a.count(Org, search=(("name",), "%")) == 0
     assert await a.count(Org, search=(("name",), "张庄")) == 1
+
+
+async def test_rows_of_one_insert_may_give_different_columns(
+    database: Database, tenant_ids: dict[str, int]
+) -> None:
+    a = database.tenant(tenant_ids["ta"])
+    ids = await a.insert(Org, [
+        {"code": "X-mix1", "name": "甲", "kind": "department", "sort": 7},
+        {"code": "X-mix2", "name": "乙", "kind": "department", "active": False},
+    ])
+    rows = {r["code"]: r for r in await a.list(Org, {"id": ids})}
+    assert rows["X-mix1"]["sort"] == 7 and bool(rows["X-mix1"]["active"]) is True
+    assert rows["X-mix2"]["sort"] == 0 and bool(rows["X-mix2"]["active"]) is False
+    await a.delete(Org, {"id": ids})
