@@ -16,7 +16,6 @@ import threading
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from types import ModuleType
 from typing import Any, TypeVar
 
 import pluggy
@@ -128,7 +127,7 @@ class Plugins:
             self._register(module, name, _module_version(module), f"模块 {module_name}")
         self._check_unknown_hooks()
 
-    def _register(self, module: ModuleType, name: str, version: str, source: str) -> None:
+    def _register(self, module: Any, name: str, version: str, source: str) -> None:
         if name in self._disabled and name != CORE_PLUGIN:
             return
         if name in self._info:
@@ -166,6 +165,16 @@ class Plugins:
                     raise PluginError(
                         f"插件 {name} 实现了未知的钩子 {attr}（可用钩子见 docs/plugins.md）"
                     )
+
+    def add(self, plugin: Any, name: str, source: str = "运行时注册") -> None:
+        """Register a plugin object at run time (embedding code and tests)."""
+        self._register(plugin, name, _module_version(plugin), source)
+        self._check_unknown_hooks()
+
+    def remove(self, name: str) -> None:
+        """Unregister a plugin added with ``add``."""
+        self.pm.unregister(name=name)
+        del self._info[name]
 
     @property
     def names(self) -> list[str]:
@@ -238,5 +247,5 @@ class Plugins:
         return [item for _, items in self.collect_now(hook, **kwargs) for item in items]
 
 
-def _module_version(module: ModuleType) -> str:
+def _module_version(module: Any) -> str:
     return str(getattr(module, "__version__", core.__version__))

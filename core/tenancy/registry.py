@@ -39,6 +39,10 @@ class TenantRegistry:
         )
         return (rows[0]["n"], str(rows[0]["t"]))
 
+    def invalidate(self) -> None:
+        """Make the next lookup re-check the tenant table (after a change elsewhere)."""
+        self._checked = 0.0
+
     async def refresh(self, force: bool = False) -> None:
         """Reload if the tenant table changed (or always, with ``force``)."""
         now = time.monotonic()

@@ -19,7 +19,8 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS team_tenant_inspection ON team_member (tenant_id, inspection_id)",
     "CREATE INDEX IF NOT EXISTS team_person ON team_member (person)",
     "CREATE INDEX IF NOT EXISTS log_tenant_inspection ON inspection_log (tenant_id, inspection_id)",
-    "CREATE INDEX IF NOT EXISTS paper_tenant_inspection ON working_paper (tenant_id, inspection_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS paper_tenant_inspection_number "
+    "ON working_paper (tenant_id, inspection_id, number)",
     "CREATE INDEX IF NOT EXISTS revision_tenant_paper "
     "ON working_paper_revision (tenant_id, paper_id)",
     "CREATE INDEX IF NOT EXISTS attachment_tenant_owner "
