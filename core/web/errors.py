@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from typing import Any
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
@@ -158,6 +160,14 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return response
 
 
+def _conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # A uniqueness check lost a race with a concurrent write: the database's
+    # constraint caught it, and the client may simply retry.
+    log.info("integrity conflict on %s %s: %s", request.method, request.url.path, exc)
+    return _respond(request, 409, "与现有数据冲突（可能刚被他人修改），请刷新后重试", [],
+                    type(exc).__name__)
+
+
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(
@@ -167,6 +177,8 @@ def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 
 
 exception_handlers: dict[Any, Any] = {
+    sqlite3.IntegrityError: _conflict,
+    asyncpg.exceptions.IntegrityConstraintViolationError: _conflict,
     ValidationException: _validation,
     InputError: _input,
     HTTPException: _http,

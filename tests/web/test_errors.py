@@ -52,3 +52,29 @@ async def test_wrong_method_is_405_in_chinese(client: Client) -> None:
     response = await client.delete("/t/ta/api/orgs")
     assert response.status_code == 405
     assert response.json()["message"] == "不支持该请求方法"
+
+
+def test_a_lost_uniqueness_race_is_a_409_not_a_500() -> None:
+    """Two writers passing the same check: the database constraint answers as a conflict."""
+    import sqlite3
+
+    import asyncpg
+    from litestar import get
+    from litestar.testing import TestClient
+
+    from core.web.errors import exception_handlers
+
+    @get("/sqlite")
+    async def sqlite_race() -> None:
+        raise sqlite3.IntegrityError("UNIQUE constraint failed: working_paper.number")
+
+    @get("/postgres")
+    async def postgres_race() -> None:
+        raise asyncpg.exceptions.UniqueViolationError("duplicate key value")
+
+    app = Litestar([sqlite_race, postgres_race], exception_handlers=exception_handlers)
+    with TestClient(app) as client:
+        for path in ("/sqlite", "/postgres"):
+            response = client.get(path)
+            assert response.status_code == 409, response.text
+            assert "与现有数据冲突" in response.json()["message"]
