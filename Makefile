@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	XUNCHA_HOME=$(DEMO_HOME) $(BIN)/xuncha tenants sync tenants/demo
+	XUNCHA_HOME=$(DEMO_HOME) $(BIN)/xuncha demo seed
 	XUNCHA_HOME=$(DEMO_HOME) $(BIN)/xuncha serve
 
 lint: $(STAMP)

@@ -119,3 +119,29 @@ def xuncha_tenant_settings() -> list[TenantSetting]:
                       "report_signed 报告组长审签时）", default="withdrawn"),
         TenantSetting(key="attachment_max_mb", label="附件大小上限", default=50, unit="MB"),
     ]
+
+
+@hookimpl
+async def xuncha_startup(app: Any) -> None:
+    from core.inspection.escalation import OverdueScanner
+    from core.runtime import runtime_of
+
+    scanner = OverdueScanner(runtime_of(app.state))
+    app.state.overdue_scanner = scanner
+    await scanner.start()
+
+
+@hookimpl
+async def xuncha_shutdown(app: Any) -> None:
+    scanner = getattr(app.state, "overdue_scanner", None)
+    if scanner is not None:
+        await scanner.stop()
+
+
+@hookimpl
+def xuncha_cli_commands(cli: Any) -> None:
+    from core.inspection.demo import add_commands as add_demo_commands
+    from core.inspection.ledger_cli import add_commands
+
+    add_commands(cli)
+    add_demo_commands(cli)

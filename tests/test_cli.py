@@ -166,7 +166,8 @@ def test_audit_verify_passes_then_catches_tampering(cli_env: dict[str, str]) -> 
     assert xuncha(cli_env, "tenants", "sync", "tenants/demo").returncode == 0
     ok = xuncha(cli_env, "audit", "verify", "--tenant", "zz.gongyi")
     assert ok.returncode == 0, ok.stderr
-    assert "通过  zz.gongyi" in ok.stdout and "链头 #1" in ok.stdout
+    # Other tests (the demo seed, the overdue scan) may have added entries: any head will do.
+    assert "通过  zz.gongyi" in ok.stdout and "链头 #" in ok.stdout
 
     async def tamper() -> None:
         db = Database(load_settings(cli_env).database_admin_url)

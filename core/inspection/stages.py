@@ -14,29 +14,30 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
+from core.inspection.clues import open_clue_count
 from core.inspection.common import STAGES, due_in_months, load_inspection, stage_rank
 from core.inspection.events import InspectionStageChanged
 from core.inspection.model import (
     REPORT_STEP_LABELS,
     STAGE_LABELS,
     ClueStatus,
-    ItemStatus,
     PaperStatus,
     ReportStep,
     Retention,
     Stage,
     TeamRole,
 )
+from core.inspection.rectification import (
+    carry_over_items,
+    disclosure_count,
+    open_item_count,
+    orgs_missing_report,
+)
 from core.inspection.tables import (
     Clue,
-    Disclosure,
-    Finding,
     Inspection,
     InspectionLog,
     InspectionTarget,
-    RectificationAction,
-    RectificationItem,
-    RectificationReport,
     TeamMember,
     WorkingPaper,
 )
@@ -138,19 +139,13 @@ async def _to_rectifying(move: _Move) -> None:
 
 
 async def _to_rectification_reported(move: _Move) -> None:
-    session = move.work.session
-    owing = {r["org_id"] for r in await session.list(Finding, move.where(), limit=None)}
-    owing |= {r["org_id"] for r in await session.list(RectificationItem, move.where(),
-                                                      limit=None)}
-    reported = {r["org_id"] for r in await session.list(
-        RectificationReport, move.where(submitted_on__ne=None), limit=None)}
-    missing = owing - reported
+    missing = await orgs_missing_report(move.work.session, move.id)
     if missing:
         move.reasons.append(f"还有 {len(missing)} 个被巡察单位未报送整改报告")
 
 
 async def _to_disclosed(move: _Move) -> None:
-    if not await move.work.session.count(Disclosure, move.where()):
+    if not await disclosure_count(move.work.session, move.id):
         move.reasons.append("尚未登记整改情况公开（或经批准不公开的理由）")
 
 
@@ -160,11 +155,8 @@ async def _to_sustained(move: _Move) -> None:
 
 
 async def _to_archived(move: _Move) -> None:
-    session = move.work.session
-    clues = await session.count(Clue, move.where(status__ne=ClueStatus.concluded.value,
-                                                 carried_over=False))
-    items = await session.count(RectificationItem, move.where(
-        status__ne=ItemStatus.closed.value, carried_over=False))
+    clues = await open_clue_count(move.work.session, move.id)
+    items = await open_item_count(move.work.session, move.id)
     if clues:
         move.reasons.append(f"还有 {clues} 条问题线索未办结，也未转入持续整改")
     if items:
@@ -175,16 +167,11 @@ async def _to_archived(move: _Move) -> None:
 
 async def _carry_over(move: _Move) -> None:
     """Mark what is still open as carried into sustained rectification (持续整改)."""
-    session, actor = move.work.session, move.work.actor
-    items = await session.update(RectificationItem, move.where(
-        status__ne=ItemStatus.closed.value, carried_over=False), {"carried_over": True})
-    await session.insert(RectificationAction, [
-        {"item_id": i, "kind": "carry_over", "from_value": "", "to_value": "carried_over",
-         "actor": actor, "at": move.work.clock.now(), "remark": "转入持续整改"} for i in items])
-    clues = await session.update(Clue, move.where(status__ne=ClueStatus.concluded.value,
-                                                  carried_over=False), {"carried_over": True})
+    items = await carry_over_items(move.work, move.id)
+    clues = await move.work.session.update(Clue, move.where(
+        status__ne=ClueStatus.concluded.value, carried_over=False), {"carried_over": True})
     move.values["carried_over"] = True
-    move.remark = (move.remark + f"（{len(items)} 项整改事项、{len(clues)} 条线索转入持续整改）"
+    move.remark = (move.remark + f"（{items} 项整改事项、{len(clues)} 条线索转入持续整改）"
                    ).strip()
 
 

@@ -53,6 +53,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"Expected `(?:int|float)` >= (\S+)"), lambda m: f"不能小于 {m[1]}"),
     (re.compile(r"Expected `(?:int|float)` <= (\S+)"), lambda m: f"不能大于 {m[1]}"),
     (re.compile(r"Expected `(?:array|object)` of length <= (\d+)"), lambda m: f"最多 {m[1]} 项"),
+    (re.compile(r"Expected `(?:array|object)` of length >= (\d+)"), lambda m: f"至少 {m[1]} 项"),
     (re.compile(r"Missing required (?:path|query|header|cookie) parameter"),
      lambda m: "缺少必填参数"),
     (re.compile(r"JSON is malformed|malformed", re.I), lambda m: "JSON 格式错误"),
@@ -80,6 +81,8 @@ def _field_of(message: str, key: str | None) -> str | None:
     path = at[1] if at and at[1] else ""
     named = re.search(r"(?:missing required|unknown) field `(.+?)`", message)
     if named:
+        if not path and key and key != "data":
+            path = key  # litestar names the nested object (``persons[1]``) in the key
         return f"{path}.{named[1]}" if path else named[1]
     if path:
         return path

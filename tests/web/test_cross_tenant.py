@@ -51,10 +51,49 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/t/{tenant:str}/api/inspections/{inspection_id:int}/team/{member_id:int}"): {
         "recusal_declared": True},
     # working papers, attachments and findings
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/papers"): {
+        "number": "XT-001", "title": "越权底稿", "paper_date": "2026-04-01",
+        "org_id": "{org_id}", "source": "interview", "summary": "越权摘要"},
+    ("PATCH", "/t/{tenant:str}/api/papers/{paper_id:int}"): {
+        "title": "越权修改", "revision_reason": "越权修订"},
+    ("POST", "/t/{tenant:str}/api/papers/{paper_id:int}/review"): {"remark": "越权审核"},
+    ("POST", "/t/{tenant:str}/api/papers/{paper_id:int}/sign"): {"remark": "越权签字"},
+    # multipart route: a JSON body has no file, so 400 (the paper is never looked up)
+    ("POST", "/t/{tenant:str}/api/papers/{paper_id:int}/attachments"): {"file": "越权.pdf"},
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/findings"): {
+        "category": "political", "source": "interview", "org_id": "{org_id}",
+        "paper_id": "{paper_id}", "title": "越权问题"},
+    ("PATCH", "/t/{tenant:str}/api/findings/{finding_id:int}"): {
+        "title": "越权修改", "shared": True},
     # clues
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/clues"): {
+        "title": "越权线索", "grade": "examine", "org_id": "{org_id}",
+        "persons": [{"name": "越权人员", "position": "局长"}]},
+    ("PATCH", "/t/{tenant:str}/api/clues/{clue_id:int}"): {"title": "越权修改"},
+    ("POST", "/t/{tenant:str}/api/clues/{clue_id:int}/referral"): {
+        "receiving_body": "discipline"},
+    ("POST", "/t/{tenant:str}/api/clues/{clue_id:int}/receipt"): {},
+    ("POST", "/t/{tenant:str}/api/clues/{clue_id:int}/outcome"): {"outcome": "越权办结"},
     # rectification ledger, reports and disclosures
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/rectification/items"): {
+        "org_id": "{org_id}", "finding_id": "{finding_id}", "problem": "越权整改",
+        "deadline": "2099-01-01"},
+    ("PATCH", "/t/{tenant:str}/api/rectification/items/{item_id:int}"): {"measures": "越权修改"},
+    ("POST", "/t/{tenant:str}/api/rectification/items/{item_id:int}/status"): {
+        "to": "in_progress"},
+    ("POST", "/t/{tenant:str}/api/rectification/items/{item_id:int}/verify"): {
+        "to": "verified"},
+    ("POST", "/t/{tenant:str}/api/rectification/scan"): {"inspection_id": "{inspection_id}"},
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/rectification/reports"): {
+        "org_id": "{org_id}", "summary": "越权报送"},
+    ("POST", "/t/{tenant:str}/api/inspections/{inspection_id:int}/disclosures"): {
+        "scope": "public"},
     # exports
-    # pages
+    # pages (form routes: a JSON body is refused with 400 before the id is looked up;
+    # tests/inspection/test_pages.py posts real forms with B's ids and gets 404)
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/stage"): {"to": "authorized"},
+    ("POST", "/t/{tenant:str}/papers/{paper_id:int}/review"): {"remark": "越权审核"},
+    ("POST", "/t/{tenant:str}/papers/{paper_id:int}/sign"): {"remark": "越权签字"},
 }
 
 

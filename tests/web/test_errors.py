@@ -19,6 +19,7 @@ Client = AsyncTestClient[Litestar]
         ("Expected `str` of length <= 200 - at `$.name`", "长度不能超过 200 个字符"),
         ("Expected `int` >= 1 - at `$.limit`", "不能小于 1"),
         ("Invalid enum value 'farm' - at `$.kind`", "取值无效：'farm' - at `$.kind`"),
+        ("Expected `array` of length >= 1", "至少 1 项"),
         ("something nobody expected", "输入无效"),
     ],
 )
@@ -78,3 +79,12 @@ def test_a_lost_uniqueness_race_is_a_409_not_a_500() -> None:
             response = client.get(path)
             assert response.status_code == 409, response.text
             assert "与现有数据冲突" in response.json()["message"]
+
+
+def test_nested_fields_are_named_with_their_place() -> None:
+    from core.web.errors import _field_of
+
+    assert _field_of("Object missing required field `name`", "persons[1]") == "persons[1].name"
+    assert _field_of("Object contains unknown field `zz`", "persons[0]") == "persons[0].zz"
+    assert _field_of("Object missing required field `title`", "data") == "title"
+    assert _field_of("Expected `str`, got `int`", "title") == "title"

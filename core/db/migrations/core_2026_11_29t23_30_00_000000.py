@@ -33,6 +33,11 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS item_tenant_org ON rectification_item (tenant_id, org_id)",
     "CREATE INDEX IF NOT EXISTS item_tenant_deadline "
     "ON rectification_item (tenant_id, status, deadline)",
+    "CREATE INDEX IF NOT EXISTS item_tenant_ledger_order "
+    "ON rectification_item (tenant_id, deadline, id)",
+    # One ledger item per finding, even when two requests race.
+    "CREATE UNIQUE INDEX IF NOT EXISTS item_tenant_finding "
+    "ON rectification_item (tenant_id, finding_id) WHERE finding_id IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS action_tenant_item ON rectification_action (tenant_id, item_id)",
     "CREATE UNIQUE INDEX IF NOT EXISTS rectification_report_tenant_inspection_org "
     "ON rectification_report (tenant_id, inspection_id, org_id)",
