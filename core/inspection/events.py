@@ -68,20 +68,8 @@ class FindingRecorded(Event, frozen=True, kw_only=True, tag="finding.recorded"):
         return f"finding:{self.finding_id}"
 
 
-class FindingChanged(Event, frozen=True, kw_only=True, tag="finding.changed"):
-    """A recorded problem was changed (e.g. marked shared)."""
-
-    finding_id: int
-    inspection_id: int
-    org_id: int
-    category: str
-    severity: str
-    title: str
-    fix_now: bool
-    shared: bool
-
-    def entity(self) -> str:
-        return f"finding:{self.finding_id}"
+class FindingChanged(FindingRecorded, frozen=True, kw_only=True, tag="finding.changed"):
+    """A recorded problem was changed (e.g. marked shared); it carries the new values."""
 
 
 class ClueRecorded(Event, frozen=True, kw_only=True, tag="clue.recorded"):

@@ -14,6 +14,7 @@ from core.db import Database
 from core.hookspecs import hookimpl
 from core.inspection.tables import Finding, InspectionTarget, WorkingPaper
 from core.tenancy.tables import Org
+from tests.inspection.helpers import ok as _ok
 from tests.inspection.paper_steps import (
     Client,
     EventRecorder,
@@ -25,11 +26,6 @@ from tests.inspection.paper_steps import (
 
 T = "/t/ta.one/api"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def _body(ws: dict[str, Any], **extra: Any) -> dict[str, Any]:

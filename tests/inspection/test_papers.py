@@ -11,6 +11,7 @@ from litestar import Litestar
 from core.db import Database
 from core.inspection.tables import WorkingPaper, WorkingPaperRevision
 from core.tenancy.tables import Org
+from tests.inspection.helpers import ok as _ok
 from tests.inspection.paper_steps import (
     Client,
     EventRecorder,
@@ -24,11 +25,6 @@ from tests.inspection.paper_steps import (
 
 T = "/t/ta.one/api"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def _refused(response: Any, status: int, field: str, text: str | None = None) -> None:
