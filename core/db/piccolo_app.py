@@ -5,6 +5,8 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from core.audit.tables import AuditEntry, AuditHead
+from core.authz.tables import CasbinRule
+from core.identity.tables import Account, AccountSession, ApiToken
 from core.inspection import tables as inspection
 from core.tenancy.tables import Org, Tenant
 
@@ -13,7 +15,8 @@ __all__ = ["APP_CONFIG"]
 APP_CONFIG = AppConfig(
     app_name="core",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[Tenant, Org, AuditEntry, AuditHead,
+    table_classes=[Tenant, Org, AuditEntry, AuditHead, Account, AccountSession, ApiToken,
+                   CasbinRule,
                    *(getattr(inspection, name) for name in inspection.__all__)],
     migration_dependencies=[],
     commands=[],

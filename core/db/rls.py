@@ -57,6 +57,12 @@ async def apply_rls(db: Database, tables: Iterable[type[Table]], app_role: str |
                 statements.append(
                     f"GRANT USAGE, SELECT ON SEQUENCE {_quote(info.name + '_id_seq')} TO {role}"
                 )
+        elif role and getattr(table, "app_writable", False):
+            # Shared tables the app maintains (accounts, sessions, tokens, policies).
+            statements.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {role}")
+            statements.append(
+                f"GRANT USAGE, SELECT ON SEQUENCE {_quote(info.name + '_id_seq')} TO {role}"
+            )
         elif role:
             # Shared reference data (the tenant registry): read-only for the app.
             statements.append(f"GRANT SELECT ON {name} TO {role}")

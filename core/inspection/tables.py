@@ -174,6 +174,7 @@ class TeamMember(Table, tablename="team_member"):
     home_unit = Varchar(length=200, default="")
     role = Varchar(length=16, choices=TeamRole)
     recusal_declared = Boolean(default=False)
+    recusal_override = Text(default="")
     joined_at = _when()
     authorized_at = _moment()
     released_at = _moment()
