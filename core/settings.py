@@ -43,6 +43,8 @@ class Settings:
         plugins: extra plugin modules to load (besides entry points).
         disabled_plugins: installed plugins not to load at all.
         log_level: Python logging level name.
+        session_idle_minutes: a web sign-in ends after this long without a request.
+        session_max_hours: a web sign-in ends this long after it began, whatever happens.
         config_file: the TOML file the settings were read from, if any.
     """
 
@@ -58,6 +60,8 @@ class Settings:
     plugins: tuple[str, ...] = ()
     disabled_plugins: tuple[str, ...] = ()
     log_level: str = "INFO"
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
     config_file: Path | None = field(default=None)
 
     @property
@@ -148,6 +152,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "plugins": _names,
     "disabled_plugins": _names,
     "log_level": _log_level,
+    "session_idle_minutes": _int_in(1, 24 * 60),
+    "session_max_hours": _int_in(1, 7 * 24),
 }
 
 

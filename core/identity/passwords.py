@@ -1,0 +1,97 @@
+"""Password hashing (argon2id) and the password policy.
+
+argon2-cffi's ``PasswordHasher`` uses argon2id with the RFC 9106 low-memory
+parameters by default. Hashing takes tens of milliseconds of CPU on
+purpose, so the async helpers run it in a thread (cffi releases the GIL)
+instead of stalling the event loop for every other request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+__all__ = [
+    "MAX_PASSWORD_LENGTH",
+    "MIN_PASSWORD_LENGTH",
+    "hash_password",
+    "hash_password_async",
+    "needs_rehash",
+    "password_problem",
+    "verify_password",
+    "verify_password_async",
+]
+
+MIN_PASSWORD_LENGTH = 10
+"""Shortest password accepted."""
+MAX_PASSWORD_LENGTH = 128
+"""Longest password accepted (hashing cost does not depend on it, typing does)."""
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (``$argon2id$...``)."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``stored_hash``; a malformed hash never matches."""
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """Whether the hash was made with other parameters than today's (rehash on login)."""
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash("xuncha-timing-equaliser")
+
+
+async def hash_password_async(password: str) -> str:
+    """``hash_password`` in a worker thread."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(stored_hash: str | None, password: str) -> bool:
+    """``verify_password`` in a worker thread.
+
+    With no hash (an unknown user) a dummy hash is checked instead, so the
+    answer takes as long as for a real account and timing tells nothing.
+    """
+    if stored_hash is None:
+        await asyncio.to_thread(verify_password, _dummy_hash(), password)
+        return False
+    return await asyncio.to_thread(verify_password, stored_hash, password)
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """Why ``password`` is too weak (in Chinese), or None when it is acceptable.
+
+    The policy: at least 10 characters, no more than 128, letters and digits
+    both present, no leading or trailing spaces, and not the username.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码长度不能少于 {MIN_PASSWORD_LENGTH} 个字符"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"密码长度不能超过 {MAX_PASSWORD_LENGTH} 个字符"
+    if password != password.strip():
+        return "密码首尾不能有空格"
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        return "密码不能包含控制字符"
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        return "密码须同时包含字母和数字"
+    if username and username.lower() in password.lower():
+        return "密码不能包含用户名"
+    return None
