@@ -1,7 +1,8 @@
 """Value types that plugins contribute through hooks.
 
 Each hook in :mod:`core.hookspecs` returns a list of these (or an awaitable
-of one); the core collects them per plugin.
+of one); the core collects them per plugin. ``TeamCandidate`` goes the
+other way: the core passes it to ``xuncha_recusal_conflicts``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ __all__ = [
     "MenuItem",
     "Permission",
     "PolicyRule",
+    "RecusalConflict",
     "SyncSubject",
+    "TeamCandidate",
     "TenantSetting",
 ]
 
@@ -97,3 +100,31 @@ class TenantSetting(msgspec.Struct, frozen=True, kw_only=True):
     label: str
     default: Any
     unit: str = ""
+
+
+class TeamCandidate(msgspec.Struct, frozen=True, kw_only=True):
+    """A person about to join an inspection's team (passed to recusal checks).
+
+    ``person`` is the person key (the account name of team members), which
+    is only unique together with ``home_tenant``: the code of the tenant the
+    person belongs to (another tenant's for a seconded cadre).
+    """
+
+    person: str
+    name: str
+    home_tenant: str
+    home_unit: str = ""
+    role: str = ""
+
+
+class RecusalConflict(msgspec.Struct, frozen=True, kw_only=True):
+    """A reason (回避情形) that bars a person from a team.
+
+    ``reason`` is shown to users, in Chinese; ``org_id`` names the target
+    org concerned, if any; ``rule`` is a stable code such as
+    ``worked_there_within_3_years``, ``relative`` or ``superior_subordinate``.
+    """
+
+    reason: str
+    org_id: int | None = None
+    rule: str = ""

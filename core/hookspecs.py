@@ -86,6 +86,11 @@ def xuncha_evaluation_indicators() -> Any:
 
 
 @hookspec
+def xuncha_recusal_conflicts(person: Any, inspection: Any, orgs: Any, tenant: Any) -> Any:
+    """Conflicts (``RecusalConflict``) that bar ``person`` from the team inspecting ``orgs``."""
+
+
+@hookspec
 def xuncha_tenant_settings() -> Any:
     """Per-tenant settings (``TenantSetting``) with defaults, e.g. deadlines in days."""
 

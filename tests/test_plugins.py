@@ -22,6 +22,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from core.app import create_app
+from core.contributions import RecusalConflict, TeamCandidate
 from core.db import Database
 from core.db.sql import table_info
 from core.hookspecs import HOOK_NAMES
@@ -30,7 +31,13 @@ from core.runtime import runtime_of
 from core.settings import Settings, load_settings
 from core.tenancy.loader import sync_tree
 from core.tenancy.model import TenantInfo
-from tests.conftest import RunDatabase, make_settings, migrate_database
+from tests.conftest import (
+    RunDatabase,
+    TenantTokens,
+    make_settings,
+    migrate_database,
+    office_admin_tokens,
+)
 from tests.plugin_fixtures import (
     SAMPLE_DIR,
     SAMPLE_MODULE,
@@ -98,15 +105,23 @@ async def sample_database(
 
 
 @pytest.fixture(scope="module")
+async def sample_tokens(sample_database: Database) -> dict[str, str]:
+    return await office_admin_tokens(sample_database)
+
+
+@pytest.fixture(scope="module")
 async def sample_app(
-    sample_settings: Settings, sample_plugins: Plugins, sample_database: Database
+    sample_settings: Settings, sample_plugins: Plugins, sample_database: Database,
+    sample_tokens: dict[str, str],
 ) -> Litestar:
     return create_app(sample_settings, sample_plugins)
 
 
 @pytest.fixture(scope="module")
-async def sample_client(sample_app: Litestar) -> AsyncIterator[Client]:
+async def sample_client(sample_app: Litestar,
+                        sample_tokens: dict[str, str]) -> AsyncIterator[Client]:
     async with AsyncTestClient(app=sample_app) as test_client:
+        test_client.auth = TenantTokens(sample_tokens, "ta")
         yield test_client
 
 
@@ -268,6 +283,24 @@ async def test_implementations_may_take_a_subset_of_arguments(
     # Called with the full argument set, the narrower implementation still answers.
     menu = await sample_plugins.gather("xuncha_menu_items", ta.plugins, tenant=ta)
     assert any(item.path == "sample" for item in menu)
+
+
+async def test_sample_recusal_conflicts_for_enabling_tenants(
+    sample_plugins: Plugins, tenants: dict[str, TenantInfo]
+) -> None:
+    ta, tb = tenants["ta"], tenants["tb"]
+    orgs = [{"id": 5, "code": "D001", "name": "甲市财政局", "kind": "department"}]
+
+    async def conflicts(person: str, tenant: TenantInfo) -> list[Any]:
+        candidate = TeamCandidate(person=person, name="李某", home_tenant="ta.one")
+        return await sample_plugins.gather("xuncha_recusal_conflicts", tenant.plugins,
+                                           person=candidate, inspection={"id": 1},
+                                           orgs=orgs, tenant=tenant)
+
+    assert await conflicts("conflict-li", ta) == [RecusalConflict(
+        reason="李某近三年内曾在甲市财政局工作", org_id=5, rule="worked_there_within_3_years")]
+    assert await conflicts("li", ta) == []
+    assert await conflicts("conflict-li", tb) == []  # tb disabled the plugin
 
 
 async def test_event_handler_sees_events_of_enabling_tenants(
@@ -455,10 +488,12 @@ async def test_schema_lists_the_plugin_routes(sample_client: Client) -> None:
 
 
 async def test_startup_and_shutdown_hooks_run(
-    sample_settings: Settings, sample_plugins: Plugins, sample_database: Database
+    sample_settings: Settings, sample_plugins: Plugins, sample_database: Database,
+    sample_tokens: dict[str, str],
 ) -> None:
     app = create_app(sample_settings, sample_plugins)
     async with AsyncTestClient(app=app) as client:
+        client.auth = TenantTokens(sample_tokens, "ta")
         assert app.state.sample_lifecycle == ["startup"]
         assert (await client.get(NOTES.format("ta"))).status_code == 200
     assert app.state.sample_lifecycle == ["startup", "shutdown"]

@@ -13,6 +13,7 @@ WORKFLOW_PERMISSIONS = [
     Permission(action="inspection:write", label="编制巡察任务"),
     Permission(action="inspection:advance", label="推进巡察环节"),
     Permission(action="team:write", label="组建巡察组"),
+    Permission(action="team:override_recusal", label="批准回避例外（办主任）"),
     Permission(action="report:write", label="办理巡察报告"),
     Permission(action="paper:read", label="查阅问题底稿（保密）"),
     Permission(action="paper:write", label="起草问题底稿"),

@@ -1,18 +1,34 @@
-"""Team API: form an inspection's team (巡察组); people may come from other tenants."""
+"""Team API: form an inspection's team (巡察组); people may come from other tenants.
+
+Before a person joins, the tenant's plugins may name recusal conflicts
+(``core.inspection.recusal``); a conflicted person joins only with an
+exception approved by an office admin (``team:override_recusal``).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import JSONBody
 
+from core.contributions import TeamCandidate
 from core.inspection.common import get_or_404, load_inspection, require_stage
 from core.inspection.inspections_api import EDITABLE
 from core.inspection.model import TEAM_ROLE_LABELS, Stage, TeamRole
+from core.inspection.recusal import (
+    OVERRIDE_ACTION,
+    RecusalOverride,
+    conflict_details,
+    justification_of,
+    recusal_conflicts,
+    recusal_refusal,
+)
+from core.inspection.stages import grant_end
 from core.inspection.tables import Inspection, TeamMember
 from core.runtime import runtime_of
 from core.web.deps import CurrentWork, Session
@@ -22,6 +38,8 @@ from core.work import Work
 
 __all__ = ["TeamController"]
 
+log = logging.getLogger(__name__)
+
 Person = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[\w.@-]+$")]
 PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Unit = Annotated[str, msgspec.Meta(max_length=200)]
@@ -29,7 +47,11 @@ MAX_DEPUTIES = 2
 
 
 class MemberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A person joining the team; ``home_tenant`` defaults to this tenant."""
+    """A person joining the team; ``home_tenant`` defaults to this tenant.
+
+    ``recusal_override`` (office admin only) admits a person despite recusal
+    conflicts; it is ignored when there is no conflict.
+    """
 
     person: Person
     name: PersonName
@@ -37,6 +59,7 @@ class MemberIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     home_tenant: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     home_unit: Unit = ""
     recusal_declared: bool = False
+    recusal_override: RecusalOverride | None = None
 
 
 class MemberPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -48,7 +71,11 @@ class MemberPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class MemberOut(msgspec.Struct, kw_only=True):
-    """A team member with the span of their access to this inspection."""
+    """A team member with the span of their access to this inspection.
+
+    ``recusal_override`` is the justification of an approved recusal
+    exception ("" if the person joined without one).
+    """
 
     id: int
     person: str
@@ -58,6 +85,7 @@ class MemberOut(msgspec.Struct, kw_only=True):
     home_tenant: str
     home_unit: str
     recusal_declared: bool
+    recusal_override: str
     authorized_at: Any
     released_at: Any
 
@@ -67,7 +95,22 @@ def _out(row: dict[str, Any]) -> MemberOut:
         id=row["id"], person=row["person"], name=row["name"], role=row["role"],
         role_label=TEAM_ROLE_LABELS[TeamRole(row["role"])], home_tenant=row["home_tenant"],
         home_unit=row["home_unit"], recusal_declared=bool(row["recusal_declared"]),
-        authorized_at=row["authorized_at"], released_at=row["released_at"])
+        recusal_override=row["recusal_override"] or "", authorized_at=row["authorized_at"],
+        released_at=row["released_at"])
+
+
+async def _may_override(request: Request[Any, Any, Any]) -> None:
+    """Refuse (403) unless the user may approve a recusal exception (office admin).
+
+    The authorization layer's guard is imported lazily: until
+    ``core.authz.guard.require_action`` exists this fails closed (403).
+    """
+    try:
+        from core.authz.guard import require_action
+    except ImportError as exc:
+        log.warning("recusal override refused: the authorization guard is unavailable (%s)", exc)
+        raise PermissionDeniedException("无法核验批准回避例外的权限，暂不能批准例外") from None
+    await require_action(request, OVERRIDE_ACTION)
 
 
 async def _check_roles(work: Work, inspection_id: int, role: TeamRole,
@@ -98,12 +141,18 @@ class TeamController(Controller):
                                                              r["id"]))]
 
     @post("/", opt={"action": "team:write"}, summary="加入巡察组")
-    async def add_member(self, state: State, work: CurrentWork, inspection_id: Id,
+    async def add_member(self, request: Request[Any, Any, Any], state: State,
+                         work: CurrentWork, inspection_id: Id,
                          data: JSONBody[MemberIn]) -> MemberOut:
-        """Add a person; after authorisation the person is authorised on joining."""
+        """Add a person; after authorisation the person is authorised on joining.
+
+        Recusal conflicts named by plugins refuse the person (409) unless the
+        body carries ``recusal_override`` and the user may approve it.
+        """
         home = data.home_tenant or work.tenant.code
         if await runtime_of(state).tenants.get(home) is None:
             raise InputError([FieldError("home_tenant", f"巡察机构 {home} 不存在")])
+        justification = justification_of(data.recusal_override)
         async with work.transaction():
             insp = await load_inspection(work.session, inspection_id)
             require_stage(insp, EDITABLE, "调整巡察组")
@@ -112,16 +161,31 @@ class TeamController(Controller):
                                                      "released_at": None}):
                 raise InputError([FieldError("person", "此人已在巡察组中")], 409)
             await _check_roles(work, inspection_id, data.role)
+            candidate = TeamCandidate(person=data.person, name=data.name, home_tenant=home,
+                                      home_unit=data.home_unit, role=data.role.value)
+            conflicts = await recusal_conflicts(work, candidate, insp)
+            if conflicts and not justification:
+                raise recusal_refusal(conflicts)
+            if conflicts:
+                await _may_override(request)
+            override = justification if conflicts else ""
             now = work.clock.now()
             authorized = insp["stage"] != Stage.planned.value
             (member_id,) = await work.session.insert(TeamMember, [{
                 "inspection_id": inspection_id, "person": data.person, "name": data.name,
                 "role": data.role.value, "home_tenant": home, "home_unit": data.home_unit,
-                "recusal_declared": data.recusal_declared, "joined_at": now,
-                "authorized_at": now if authorized else None}])
+                "recusal_declared": data.recusal_declared, "recusal_override": override,
+                "joined_at": now, "authorized_at": now if authorized else None,
+                "released_at": grant_end(work, insp) if authorized else None}])
             await _touch(work, insp)
             await work.audit("team.add", "inspection", inspection_id,
-                             {"person": data.person, "role": data.role.value, "home": home})
+                             {"person": data.person, "role": data.role.value, "home": home,
+                              "recusal_override": bool(override)})
+            if override:
+                await work.audit("team.recusal_override", "inspection", inspection_id, {
+                    "person": data.person, "name": data.name, "home": home,
+                    "member_id": member_id, "conflicts": conflict_details(conflicts),
+                    "justification": override})
         return _out(await get_or_404(work.session, TeamMember, member_id, "巡察组成员"))
 
     @patch("/{member_id:int}", opt={"action": "team:write"}, summary="修改巡察组成员")

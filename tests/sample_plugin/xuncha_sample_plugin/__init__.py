@@ -4,8 +4,8 @@ It implements every hook of :mod:`core.hookspecs` with small real
 behaviour: a tenant-owned table with its migration, a JSON API and a page,
 a menu entry, an inspection kind, finding categories, permissions, default
 policies, an event type and its handler, sync subjects, a coverage target,
-evaluation indicators, a tenant setting, a CLI command and startup/shutdown
-hooks. Some implementations are coroutines and some take only part of the
+evaluation indicators, recusal conflicts, a tenant setting, a CLI command
+and startup/shutdown hooks. Some implementations are coroutines and some take only part of the
 hook's arguments, as the platform allows.
 
 Installed, it is found through the entry point group ``xuncha``; without
@@ -29,15 +29,19 @@ from core.contributions import (
     MenuItem,
     Permission,
     PolicyRule,
+    RecusalConflict,
     SyncSubject,
+    TeamCandidate,
     TenantSetting,
 )
 from core.hookspecs import hookimpl
 
-__all__ = ["PLUGIN_NAME", "RECEIVED", "NoteRecorded", "__version__"]
+__all__ = ["CONFLICTED_PREFIX", "PLUGIN_NAME", "RECEIVED", "NoteRecorded", "__version__"]
 
 __version__ = "0.3.0"
 PLUGIN_NAME = "sample"
+CONFLICTED_PREFIX = "conflict-"
+"""Person keys starting with this have a recusal conflict with every target org."""
 
 
 class NoteRecorded(msgspec.Struct, frozen=True, kw_only=True, tag="sample.note.recorded.v1"):
@@ -102,7 +106,7 @@ def xuncha_permissions() -> list[Permission]:
 @hookimpl
 def xuncha_default_policies() -> list[PolicyRule]:
     return [
-        PolicyRule(role="office", action="sample_note:read"),
+        PolicyRule(role="office_staff", action="sample_note:read"),
         PolicyRule(role="team_leader", action="sample_note:read"),
         PolicyRule(role="team_leader", action="sample_note:write"),
         PolicyRule(role="team_member", action="sample_note:read"),
@@ -145,6 +149,17 @@ def xuncha_evaluation_indicators() -> list[EvaluationIndicator]:
         EvaluationIndicator(code="farmland_clues", label="移交农田建设领域问题线索",
                             subject="team", weight=10.0),
     ]
+
+
+@hookimpl
+async def xuncha_recusal_conflicts(person: TeamCandidate,
+                                   orgs: list[dict[str, Any]]) -> list[RecusalConflict]:
+    # A stand-in for real recusal data: "conflict-..." people worked in every target.
+    if not person.person.startswith(CONFLICTED_PREFIX):
+        return []
+    return [RecusalConflict(reason=f"{person.name}近三年内曾在{org['name']}工作",
+                            org_id=org["id"], rule="worked_there_within_3_years")
+            for org in orgs]
 
 
 @hookimpl
