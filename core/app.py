@@ -16,8 +16,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
 from core import __version__
+from core.authz.guard import authorize
+from core.authz.setup import build_authorizer, follow_changes
 from core.db import Database
 from core.db.migrate import app_tables, bind_tables
+from core.identity.middleware import IdentityMiddleware
 from core.messaging.connection import Messaging
 from core.plugins import CORE_PLUGIN, Plugins
 from core.runtime import Runtime
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
     runtime = Runtime(
         settings=settings, plugins=plugins, db=db,
         tenants=TenantRegistry(db, defaults), messaging=Messaging(settings),
+        authz=build_authorizer(db, plugins),
     )
 
     @asynccontextmanager
@@ -76,11 +80,15 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
             await runtime.messaging.start()
             try:
                 await runtime.tenants.refresh(force=True)
+                await runtime.authz.load()
+                subscription = await follow_changes(runtime.authz, runtime.messaging.nc)
                 await plugins.collect("xuncha_startup", app=app, settings=settings)
                 try:
                     yield
                 finally:
                     await plugins.collect("xuncha_shutdown", app=app)
+                    if subscription is not None:
+                        await subscription.unsubscribe()
             finally:
                 await runtime.messaging.stop()
         finally:
@@ -93,11 +101,15 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         route_handlers=_route_handlers(plugins),
         dependencies=tenant_dependencies,
         exception_handlers=exception_handlers,
+        middleware=[IdentityMiddleware],
+        guards=[authorize],
         lifespan=[lifespan],
         state=_state(runtime),
         template_config=TemplateConfig(directory=template_dirs, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="巡察工作平台 API", version=__version__, path="/schema",
+            openapi_router=Router(path="/schema", route_handlers=[],
+                                  opt={"action": "me:read"}),
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         debug=False,

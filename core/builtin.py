@@ -26,19 +26,23 @@ def xuncha_piccolo_apps() -> list[str]:
 @hookimpl
 def xuncha_routes() -> list[Any]:
     from core.audit.api import audit_head
+    from core.authz.api import RoleController
+    from core.identity.routes import identity_routes
     from core.inspection.routes import inspection_handlers
     from core.tenancy.api import OrgController, TenantController
     from core.web.pages import page_handlers
     from core.web.system import system_handlers
 
-    return [OrgController, TenantController, audit_head, *inspection_handlers(), *page_handlers,
-            *system_handlers]
+    return [OrgController, TenantController, RoleController, audit_head, *inspection_handlers(),
+            *page_handlers,
+            *system_handlers, *identity_routes()]
 
 
 @hookimpl
 def xuncha_template_dirs() -> list[Path]:
     return [Path(__file__).parent / "web" / "templates",
-            Path(__file__).parent / "inspection" / "templates"]
+            Path(__file__).parent / "inspection" / "templates",
+            Path(__file__).parent / "identity" / "templates"]
 
 
 @hookimpl
@@ -94,10 +98,20 @@ def xuncha_permissions() -> list[Permission]:
         Permission(action="org:read", label="查看被巡察对象"),
         Permission(action="org:write", label="维护被巡察对象"),
         Permission(action="page:view", label="浏览页面"),
-        Permission(action="system:health", label="健康检查"),
+        Permission(action="me:read", label="查看本人账号"),
+        Permission(action="token:manage", label="管理本人的 API 令牌"),
+        Permission(action="role:manage", label="授予和收回角色"),
+        Permission(action="role:read", label="查看角色和授权"),
         Permission(action="audit:head", label="查看审计链链头"),
         *WORKFLOW_PERMISSIONS,
     ]
+
+
+@hookimpl
+def xuncha_default_policies() -> list[Any]:
+    from core.authz.roles import CORE_POLICIES
+
+    return list(CORE_POLICIES)
 
 
 @hookimpl
@@ -140,8 +154,12 @@ async def xuncha_shutdown(app: Any) -> None:
 
 @hookimpl
 def xuncha_cli_commands(cli: Any) -> None:
+    from core.authz.cli import add_commands as add_role_commands
+    from core.identity.cli import add_commands as add_user_commands
     from core.inspection.demo import add_commands as add_demo_commands
     from core.inspection.ledger_cli import add_commands
 
     add_commands(cli)
+    add_user_commands(cli)
+    add_role_commands(cli)
     add_demo_commands(cli)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from litestar.datastructures import State
 
+from core.authz.policy import Authorizer
 from core.clock import Clock
 from core.db import Database
 from core.messaging.connection import Messaging
@@ -25,6 +26,7 @@ class Runtime:
     db: Database
     tenants: TenantRegistry
     messaging: Messaging
+    authz: Authorizer
     clock: Clock = field(default_factory=Clock)
 
 

@@ -16,9 +16,11 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -192,14 +194,71 @@ async def database(settings: Settings, plugins: Plugins) -> AsyncIterator[Databa
         await admin.stop()
 
 
+TESTER = "tester"
+"""The account of the shared ``client``: office admin (办主任) of every test tenant."""
+TESTER_PASSWORD = "Inspect2026office"
+
+
+async def office_admin_tokens(database: Database, username: str = "tester",
+                              tenants: list[str] | None = None) -> dict[str, str]:
+    """Make ``username`` (home ``ta``) office admin of ``tenants`` (default: the test
+    tree) with one API token each (tokens are tenant-scoped); returns them by code."""
+    from core.authz.policy import PolicyAdapter
+    from core.identity.accounts import create_account
+    from core.identity.tokens import create_token
+
+    now = datetime.now(UTC)
+    account = await create_account(database, username, "测试管理员", "ta", TESTER_PASSWORD,
+                                   now=now, actor="test")
+    tokens = {}
+    for code in tenants or [spec.code for spec in TEST_TREE]:
+        await PolicyAdapter(database).add_policy("g", "g", [username, "office_admin", code])
+        tenant_id = (await database.fetch(
+            f'SELECT "id" FROM "tenant" WHERE "code" = {database.dialect.mark(1)}',
+            [code]))[0]["id"]
+        made = await create_token(database, account_id=account.id, actor="test",
+                                  tenant_id=tenant_id, tenant_code=code, name="测试",
+                                  days=365, now=now)
+        tokens[code] = made.token
+    return tokens
+
+
 @pytest.fixture(scope="session")
-async def app(settings: Settings, plugins: Plugins, database: Database) -> Litestar:
+async def tester_tokens(database: Database) -> dict[str, str]:
+    """API tokens of ``tester``, office admin of ta, ta.one and tb.
+
+    The shared client authenticates with tokens rather than a web session
+    because tests move the clock by weeks, which would expire a session.
+    """
+    return await office_admin_tokens(database, TESTER)
+
+
+class TenantTokens(httpx.Auth):
+    """Sends the token of the tenant a request's path names (``/t/<code>/``)."""
+
+    def __init__(self, tokens: dict[str, str], default: str) -> None:
+        self.tokens, self.default = tokens, default
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        parts = request.url.path.split("/")
+        code = parts[2] if len(parts) > 2 and parts[1] == "t" else self.default
+        token = self.tokens.get(code, self.tokens[self.default])
+        request.headers.setdefault("Authorization", f"Bearer {token}")
+        yield request
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, plugins: Plugins, database: Database,
+              tester_tokens: dict[str, str]) -> Litestar:
     return create_app(settings, plugins)
 
 
 @pytest.fixture(scope="session")
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def client(app: Litestar, tester_tokens: dict[str, str]
+                 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The running app, as ``tester`` (office admin of ta, ta.one and tb)."""
     async with AsyncTestClient(app=app) as test_client:
+        test_client.auth = TenantTokens(tester_tokens, "ta")
         yield test_client
 
 
@@ -214,3 +273,59 @@ async def org_rows(database: Database, tenant_id: int) -> list[dict[str, Any]]:
     from core.tenancy.tables import Org
 
     return await database.tenant(tenant_id).list(Org, limit=None)
+
+
+class ActingClient:
+    """The shared client, acting as another account through its API token."""
+
+    def __init__(self, client: AsyncTestClient[Litestar], token: str) -> None:
+        self.client, self.token = client, token
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {self.token}"}
+        return await self.client.request(method, url, headers=headers, **kwargs)
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("DELETE", url, **kwargs)
+
+
+async def acting_as(app: Litestar, client: AsyncTestClient[Litestar], database: Database,
+                    role: str | None, tenant: str, home: str | None = None,
+                    scope: str | None = None) -> tuple[ActingClient, str]:
+    """A new account (home ``home`` or ``tenant``) holding ``role`` in ``tenant`` (none
+    if ``role`` is None), acting through a token scoped to ``tenant``; returns it and
+    the username."""
+    from core.identity.accounts import create_account
+    from core.identity.tokens import create_token
+
+    now = datetime.now(UTC)
+    username = f"{(role or 'norole').replace('_', '')}.{secrets.token_hex(4)}"
+    account = await create_account(database, username, "测试人员", home or tenant,
+                                   TESTER_PASSWORD, now=now, actor="test")
+    if role is not None:
+        client.blocking_portal.call(app.state.runtime.authz.grant, username, role, tenant,
+                                    scope)
+    tenant_id = (await database.fetch(
+        f'SELECT "id" FROM "tenant" WHERE "code" = {database.dialect.mark(1)}',
+        [tenant]))[0]["id"]
+    made = await create_token(database, account_id=account.id, actor="test",
+                              tenant_id=tenant_id, tenant_code=tenant, name="测试", days=365,
+                              now=now)
+    return ActingClient(client, made.token), username
+
+
+@pytest.fixture(scope="session")
+async def staff_client(app: Litestar, client: AsyncTestClient[Litestar],
+                       database: Database) -> ActingClient:
+    """A client acting as office staff (巡察办工作人员) of ``ta.one``."""
+    acting, _ = await acting_as(app, client, database, "office_staff", "ta.one")
+    return acting

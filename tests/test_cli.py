@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,9 +31,10 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory, test_database: RunDatabase
     return env
 
 
-def xuncha(env: dict[str, str], *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+def xuncha(env: dict[str, str], *args: str, input: str | None = None,
+           **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([XUNCHA, *args], env={**env, **extra}, capture_output=True, text=True,
-                          timeout=120, cwd=REPO)
+                          timeout=120, cwd=REPO, input=input)
 
 
 def test_help_and_version(cli_env: dict[str, str]) -> None:
@@ -123,10 +125,27 @@ def test_serve_runs_the_demo_and_stops_cleanly(
     process, url = served
     health = httpx.get(url + "/healthz", timeout=5)
     assert health.status_code == 200 and health.json()["nats"] == "正常"
-    assert httpx.get(url + "/schema", timeout=5).json()["info"]["title"] == "巡察工作平台 API"
-    home = httpx.get(url + "/t/zz/", timeout=5)
-    assert home.status_code == 200 and "郑州市委巡察办" in home.text
-    assert "中牟县委巡察办" in home.text
+    anonymous = httpx.get(url + "/t/zz/", headers={"Accept": "text/html"}, timeout=5)
+    assert anonymous.status_code in (302, 303)
+    assert anonymous.headers["location"].startswith("/login?next=")
+    assert httpx.get(url + "/schema", timeout=5).status_code == 401
+    user = f"admin{os.getpid()}"
+    made = xuncha(cli_env, "users", "create", user, "--name", "演示管理员", "--tenant", "zz",
+                  "--password-stdin", input="Demo-pass-2026\n")
+    assert made.returncode == 0, made.stderr
+    granted = xuncha(cli_env, "roles", "grant", user, "office_admin", "--tenant", "zz")
+    assert granted.returncode == 0, granted.stderr
+    with httpx.Client(base_url=url, timeout=5) as web:
+        page = web.get("/login")
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text)
+        assert csrf, page.text
+        signed = web.post("/login", data={"username": user, "password": "Demo-pass-2026",
+                                          "next": "/t/zz/", "_csrf": csrf[1]})
+        assert signed.status_code == 303, signed.text
+        assert web.get("/schema").json()["info"]["title"] == "巡察工作平台 API"
+        home = web.get("/t/zz/")  # the grant came from another process: picked up
+        assert home.status_code == 200 and "郑州市委巡察办" in home.text
+        assert "中牟县委巡察办" in home.text
     nats_pids = _children(process.pid)
     assert nats_pids, "the embedded nats-server runs as a child of serve"
     process.send_signal(signal.SIGINT)

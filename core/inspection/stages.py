@@ -11,9 +11,10 @@ the dates and deadlines the stage starts, and emits
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from core.clock import CHINA
 from core.inspection.clues import open_clue_count
 from core.inspection.common import STAGES, due_in_months, load_inspection, stage_rank
 from core.inspection.events import InspectionStageChanged
@@ -44,7 +45,7 @@ from core.inspection.tables import (
 from core.web.errors import FieldError, InputError
 from core.work import Work
 
-__all__ = ["TRANSITIONS", "advance", "allowed_next", "release_team"]
+__all__ = ["TRANSITIONS", "advance", "allowed_next", "grant_end", "release_team"]
 
 TRANSITIONS: dict[Stage, tuple[Stage, ...]] = {
     stage: ((STAGES[i + 1],) if i + 1 < len(STAGES) else ()) for i, stage in enumerate(STAGES)
@@ -97,7 +98,9 @@ async def _to_authorized(move: _Move) -> None:
 async def _to_onsite(move: _Move) -> None:
     session, insp = move.work.session, move.inspection
     leaders = await session.list(TeamMember, move.where(role=TeamRole.leader.value), limit=None)
-    if not any(m["authorized_at"] is not None and m["released_at"] is None for m in leaders):
+    now = move.work.clock.now()
+    if not any(m["authorized_at"] is not None and (m["released_at"] is None
+                                                   or m["released_at"] > now) for m in leaders):
         move.reasons.append("组长尚未获得本次巡察授权，不能进驻")
     if insp["notice_sent_on"] is None:
         move.reasons.append("尚未向被巡察单位发出巡察通知")
@@ -228,7 +231,8 @@ async def _apply(work: Work, move: _Move, current: Stage, now: Any) -> None:
               "version": int(move.inspection["version"]) + 1}
     await session.update(Inspection, {"id": move.id}, values)
     if move.to == Stage.authorized:
-        await session.update(TeamMember, move.where(authorized_at=None), {"authorized_at": now})
+        await session.update(TeamMember, move.where(authorized_at=None), {
+            "authorized_at": now, "released_at": grant_end(work, move.inspection)})
     if move.to == Stage.withdrawn and work.setting("team_access_until") == "withdrawn":
         await release_team(work, move.id)
     await session.insert(InspectionLog, [{
@@ -242,8 +246,26 @@ async def _apply(work: Work, move: _Move, current: Stage, now: Any) -> None:
         from_stage=current.value, to_stage=move.to.value, remark=move.remark))
 
 
+def grant_end(work: Work, inspection: dict[str, Any]) -> datetime | None:
+    """When a team's access to ``inspection`` ends by itself (一次一授权).
+
+    At the end of the planned withdrawal day (China time), or, with the
+    tenant setting ``team_access_until = report_signed``, when the report is
+    due after it; entering ``withdrawn`` (or the leader signing the report)
+    ends it earlier.
+    """
+    end_day: date | None = inspection["onsite_end"]
+    if end_day is None:
+        return None
+    if work.setting("team_access_until") == "report_signed":
+        end_day = due_in_months(end_day, work.setting("report_months_after_withdrawal"))
+    return datetime.combine(end_day + timedelta(days=1), time(), tzinfo=CHINA)
+
+
 async def release_team(work: Work, inspection_id: int) -> None:
-    """End the team's access to the inspection (一次一授权 ends with it)."""
-    await work.session.update(TeamMember, {"inspection_id": inspection_id, "released_at": None,
-                                           "authorized_at__ne": None},
-                              {"released_at": work.clock.now()})
+    """End the team's access to the inspection now (一次一授权 ends with it)."""
+    now = work.clock.now()
+    where = {"inspection_id": inspection_id, "authorized_at__ne": None}
+    await work.session.update(TeamMember, {**where, "released_at": None}, {"released_at": now})
+    await work.session.update(TeamMember, {**where, "released_at__gt": now},
+                              {"released_at": now})

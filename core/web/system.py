@@ -34,7 +34,7 @@ async def _check(probe: Any) -> str:
     return "正常"
 
 
-@get("/healthz", opt={"action": "system:health"}, tags=["系统"], summary="健康检查")
+@get("/healthz", opt={"action": "public"}, tags=["系统"], summary="健康检查")
 async def healthz(state: State) -> Response[Health]:
     """200 when the database and NATS answer, 503 otherwise."""
     runtime = runtime_of(state)
@@ -48,7 +48,7 @@ async def healthz(state: State) -> Response[Health]:
 
 static_router = create_static_files_router(
     path="/static", directories=[Path(__file__).parent / "static"], name="static",
-    opt={"action": "page:view"}, include_in_schema=False,
+    opt={"action": "public"}, include_in_schema=False,
 )
 
 system_handlers = [healthz, static_router]

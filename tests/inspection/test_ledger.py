@@ -153,7 +153,7 @@ async def test_status_life_history_and_illegal_moves(
     assert history["total"] == 8
     rows = await database.tenant(tenant_ids[T]).list(RectificationAction,
                                                      {"item_id": item["id"]}, limit=None)
-    assert len(rows) == 8 and all(r["actor"].startswith("anonymous@") for r in rows)
+    assert len(rows) == 8 and all(r["actor"] == "tester" for r in rows)
     assert (await client.post(item_url(T, 2**31 - 1, "status"),
                               json={"to": "in_progress"})).status_code == 404
 

@@ -7,6 +7,8 @@ body); the walker fails on a route it does not know, so none is left out.
 from __future__ import annotations
 
 import re
+import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar
@@ -17,6 +19,7 @@ from core.db import Database
 from core.inspection import tables as workflow
 from core.tenancy.tables import Org
 from tests.conftest import TEST_TREE
+from tests.identity.helpers import browser, signed_in
 from tests.inspection.seed import seed_inspection
 
 Client = AsyncTestClient[Litestar]
@@ -94,6 +97,13 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/stage"): {"to": "authorized"},
     ("POST", "/t/{tenant:str}/papers/{paper_id:int}/review"): {"remark": "越权审核"},
     ("POST", "/t/{tenant:str}/papers/{paper_id:int}/sign"): {"remark": "越权签字"},
+    # identity: sign-in pages (no tenant) and API tokens
+    ("POST", "/login"): {"username": "tester", "password": "越权"},
+    ("POST", "/logout"): {},
+    ("POST", "/t/{tenant:str}/api/tokens"): {"name": "越权令牌"},
+    # roles
+    ("POST", "/t/{tenant:str}/api/role-grants"): {"username": "nobody.here",
+                                                  "role": "office_staff"},
 }
 
 
@@ -105,13 +115,30 @@ async def _b_ids(database: Database, tenant_ids: dict[str, int]) -> dict[str, An
     if not _B_OBJECTS:
         _B_OBJECTS.update(await seed_inspection(database, tenant_ids[B], "乙机密"))
         B_SECRETS.extend(_B_OBJECTS.pop("texts"))
+        _B_OBJECTS["token_id"] = await _b_token(database, tenant_ids[B])
+        B_SECRETS.append("乙机密程序")
     rows = await database.tenant(tenant_ids[B]).list(Org, limit=None)
     return {
         **_B_OBJECTS,
         "org_id": next(r["id"] for r in rows if r["kind"] == "department"),
         "b_township": next(r["id"] for r in rows if r["kind"] == "township"),
         "b_village": next(r["id"] for r in rows if r["kind"] == "village"),
+        "username": "tester", "role": "office_staff",  # /role-grants/{username}/{role}
     }
+
+
+async def _b_token(database: Database, tenant_id: int) -> int:
+    """An API token of an account of B, scoped to B (its id is probed from A)."""
+    from core.identity.accounts import create_account
+    from core.identity.tokens import create_token
+
+    now = datetime.now(UTC)
+    account = await create_account(database, f"b.probe.{secrets.token_hex(3)}", "乙机密人员",
+                                   B, "Probe-pass-2026", now=now, actor="test")
+    made = await create_token(database, account_id=account.id, actor="test",
+                              tenant_id=tenant_id, tenant_code=B, name="乙机密程序", days=30,
+                              now=now)
+    return made.id
 
 
 async def _snapshot(database: Database, tenant_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -134,11 +161,11 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
     return value
 
 
-def _path_for(template: str, ids: dict[str, Any]) -> str:
+def _path_for(template: str, ids: dict[str, Any], tenant: str = A) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match[1]
         if name == "tenant":
-            return A
+            return tenant
         if name == "file_path":
             return "app.css"
         if name == "path":  # /schema/{path}
@@ -149,38 +176,98 @@ def _path_for(template: str, ids: dict[str, Any]) -> str:
     return re.sub(r"\{(\w+)(?::\w+)?\}", replace, template)
 
 
-async def test_no_route_leaks_tenant_b_to_tenant_a(
-    app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]
-) -> None:
-    ids = await _b_ids(database, tenant_ids)
-    before = await _snapshot(database, tenant_ids[B])
-    walked = 0
+async def _walker(app: Litestar, client: Client, database: Database) -> dict[str, str]:
+    """Headers of an account of tenant A only: office admin of A, nothing in B.
+
+    ``token``: its API token (scoped to A); ``session``: a web session of the
+    same account (cookie and CSRF header), so the guard decides on roles, not
+    on the token's scope.
+    """
+    from core.identity.accounts import create_account
+    from core.identity.sessions import COOKIE, SessionPolicy, create_session
+    from core.identity.tokens import create_token
+
+    now = datetime.now(UTC)
+    username = f"walker.{secrets.token_hex(3)}"
+    account = await create_account(database, username, "甲方巡察员", A, "Walker-pass-2026",
+                                   now=now, actor="test")
+    client.blocking_portal.call(app.state.runtime.authz.grant, username, "office_admin", A)
+    tenant_a = (await database.fetch(
+        f'SELECT "id" FROM "tenant" WHERE "code" = {database.dialect.mark(1)}', [A]))[0]["id"]
+    token = await create_token(database, account_id=account.id, actor="test",
+                               tenant_id=tenant_a, tenant_code=A, name="walker", days=30,
+                               now=now)
+    session = await create_session(database, account.id, now=now, policy=SessionPolicy())
+    return {"token": f"Bearer {token.token}", "username": username,
+            "cookie": f"{COOKIE}={session.token}", "csrf": session.csrf_token}
+
+
+def _requests(app: Litestar, ids: dict[str, Any], tenant: str) -> Any:
+    """Every (method, route path, concrete path, json body) of the app, as ``tenant``."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
         for method in sorted(route.methods - {"OPTIONS", "HEAD"}):
-            path = _path_for(route.path, ids)
-            kwargs: dict[str, Any] = {}
+            path = _path_for(route.path, ids, tenant)
+            body = None
             if method in ("POST", "PUT", "PATCH"):
                 key = (method, route.path)
                 assert key in WRITE_BODIES, f"cross-tenant walker needs a body for {key}"
-                kwargs["json"] = _fill(WRITE_BODIES[key], ids)
-            response = await client.request(method, path, **kwargs)
-            walked += 1
-            assert response.status_code < 500, (method, path, response.text)
-            for secret in B_SECRETS:
-                assert secret not in response.text, (method, path, secret)
-            if re.search(r"\{\w+_id", route.path):
-                # Another tenant's id is unknown here: 404 (400 where the body is refused
-                # first), never its row.
-                assert response.status_code in (400, 404), (method, path, response.status_code)
-            elif method != "GET" and _names_b(WRITE_BODIES[(method, route.path)]):
-                # The body names B's rows: refused as unknown.
-                assert response.status_code in (400, 404), (method, path, response.status_code)
+                body = _fill(WRITE_BODIES[key], ids)
+            yield method, route.path, path, body
+
+
+async def test_no_route_leaks_tenant_b_to_tenant_a(
+    app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]
+) -> None:
+    """A user of A, in A's paths with B's ids: nothing of B shows, nothing of B changes."""
+    ids = await _b_ids(database, tenant_ids)
+    who = await _walker(app, client, database)
+    before = await _snapshot(database, tenant_ids[B])
+    walked = 0
+    for method, template, path, body in _requests(app, ids, A):
+        response = await client.request(method, path, json=body,
+                                         headers={"Authorization": who["token"]})
+        walked += 1
+        assert response.status_code < 500, (method, path, response.text)
+        for secret in B_SECRETS:
+            assert secret not in response.text, (method, path, secret)
+        if re.search(r"\{\w+_id", template):
+            # Another tenant's id is unknown here: 404 (400 where the body is refused
+            # first), never its row.
+            assert response.status_code in (400, 404), (method, path, response.status_code)
+        elif body is not None and _names_b(WRITE_BODIES[(method, template)]):
+            # The body names B's rows: refused as unknown.
+            assert response.status_code in (400, 404), (method, path, response.status_code)
     assert walked >= 8
     assert await _snapshot(database, tenant_ids[B]) == before
     probe = await database.tenant(tenant_ids[A]).count(Org, {"code": "XT-PROBE"})
     assert probe == 0
+
+
+async def test_a_user_of_a_is_refused_everywhere_in_b(
+    app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]
+) -> None:
+    """The same user, signed in on the web, in B's paths: every tenant route refuses."""
+    ids = await _b_ids(database, tenant_ids)
+    who = await _walker(app, client, database)
+    before = await _snapshot(database, tenant_ids[B])
+    async with browser(app, client) as web:
+        headers = {"X-CSRF-Token": await signed_in(web, who["username"], "Walker-pass-2026")}
+        responses = [(method, template, path, await web.request(method, path, json=body,
+                                                                 headers=headers))
+                     for method, template, path, body in _requests(app, ids, B)
+                     if template != "/logout"]  # stay signed in for the whole walk
+    refused = 0
+    for method, template, path, response in responses:
+        assert response.status_code < 500, (method, path, response.text)
+        for secret in B_SECRETS:
+            assert secret not in response.text, (method, path, secret)
+        if template.startswith("/t/{tenant"):
+            assert response.status_code == 403, (method, path, response.status_code, response.text)
+            refused += 1
+    assert refused >= 40
+    assert await _snapshot(database, tenant_ids[B]) == before
 
 
 async def test_the_probe_is_meaningful(client: Client, database: Database,
