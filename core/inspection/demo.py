@@ -32,7 +32,7 @@ from core.inspection.tables import (
 )
 from core.tenancy.tables import Org
 
-__all__ = ["add_commands", "seed_tenant"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USER", "add_commands", "demo_account", "seed_tenant"]
 
 PROBLEMS = {
     "political": ["贯彻落实上级重大决策部署不到位", "“第一议题”制度落实不严格"],
@@ -180,6 +180,26 @@ async def seed_tenant(db: Database, tenant_id: int, code: str, today: date) -> d
     return counts
 
 
+DEMO_USER = "admin"
+DEMO_PASSWORD = "Xuncha-2026-yanshi"
+
+
+async def demo_account(db: Database, tenants: list[str]) -> bool:
+    """The demo's sign-in, office admin of every tenant; False if it exists already."""
+    from datetime import UTC, datetime
+
+    from core.authz.policy import PolicyAdapter
+    from core.identity.accounts import create_account, get_account
+
+    if not tenants or await get_account(db, DEMO_USER) is not None:
+        return False
+    await create_account(db, DEMO_USER, "演示管理员", tenants[0], DEMO_PASSWORD,
+                         now=datetime.now(UTC), actor="cli:demo")
+    for code in tenants:
+        await PolicyAdapter(db).add_policy("g", "g", [DEMO_USER, "office_admin", code])
+    return True
+
+
 def add_commands(cli: click.Group) -> None:
     """Add ``xuncha demo seed`` to ``cli``."""
     from core.cli import Context, _with_db, pass_context, run
@@ -196,11 +216,18 @@ def add_commands(cli: click.Group) -> None:
         async def body(db: Database) -> list[tuple[str, dict[str, int]]]:
             rows = await db.fetch('SELECT "id", "code" FROM "tenant" ORDER BY "id"')
             today = Clock().today()
-            return [(r["code"], await seed_tenant(db, r["id"], r["code"], today)) for r in rows]
+            out = [(r["code"], await seed_tenant(db, r["id"], r["code"], today)) for r in rows]
+            if await demo_account(db, [r["code"] for r in rows]):
+                out.append((DEMO_USER, {}))
+            return out
 
         settings = ctx.settings
         for code, counts in run(lambda: _with_db(settings.database_admin_url, settings, body,
                                                  ctx.plugins)):
+            if code == DEMO_USER:
+                click.echo(f"演示账号：{DEMO_USER}　密码：{DEMO_PASSWORD}（各机构的巡察办管理员；"
+                           "仅供演示，正式部署请用 xuncha users create 建立账号）")
+                continue
             if counts["inspections"]:
                 click.echo(f"{code}：巡察任务 {counts['inspections']} 个，问题 "
                            f"{counts['findings']} 个，整改事项 {counts['items']} 项")

@@ -12,11 +12,12 @@ import logging
 import re
 import sqlite3
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 __all__ = ["FieldError", "InputError", "exception_handlers", "translate"]
@@ -153,6 +154,10 @@ def _input(request: Request[Any, Any, Any], exc: InputError) -> Response[Any]:
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if status == 401 and _wants_html(request) and request.method == "GET":
+        # A browser without a valid sign-in goes to the sign-in page, and back after.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/login?next={quote(target, safe='')}")
     default = _STATUS_MESSAGES.get(status, "请求失败")
     detail = str(exc.detail)
     # Our own handlers raise with Chinese details; keep those as the message.

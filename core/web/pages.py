@@ -60,11 +60,16 @@ def _tree_order(tenants: list[TenantInfo]) -> list[TenantInfo]:
 
 
 @get("/", opt={"action": "page:view"}, include_in_schema=False)
-async def index(state: State) -> Redirect | Template:
-    """Open the first top-level tenant, or explain how to load tenants."""
-    tenants = _tree_order(await runtime_of(state).tenants.all())
-    if tenants:
-        return Redirect(f"/t/{tenants[0].code}/")
+async def index(request: Request[Any, Any, Any], state: State) -> Redirect | Template:
+    """Open the signed-in account's first tenant, or explain how to load tenants."""
+    runtime = runtime_of(state)
+    tenants = _tree_order(await runtime.tenants.all())
+    user = request.scope.get("user")
+    held = set(runtime.authz.tenants_of(user.username)) if user else set()
+    mine = [t for t in tenants if t.code in held] or [
+        t for t in tenants if user and t.code == user.home_tenant]
+    if mine:
+        return Redirect(f"/t/{mine[0].code}/")
     return Template("empty.html", context=await page_context(state, None))
 
 
