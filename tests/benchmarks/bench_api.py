@@ -20,6 +20,7 @@ Not collected by pytest (``norecursedirs``).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -48,7 +49,7 @@ from bench_data import (
     write_tenant_tree,
 )
 
-__all__ = ["WrkResult", "main", "parse_wrk"]
+__all__ = ["WrkResult", "api_token", "main", "parse_wrk"]
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parents[1]
@@ -149,8 +150,11 @@ def parse_wrk(output: str) -> WrkResult:
     )
 
 
-def run_wrk(url: str, duration: int, connections: int, threads: int = 1) -> WrkResult:
+def run_wrk(url: str, duration: int, connections: int, threads: int = 1,
+            headers: Sequence[str] = ()) -> WrkResult:
     """Load ``url`` with wrk and return its figures.
+
+    ``headers`` are sent with every request (``"Authorization: Bearer ..."``).
 
     Raises:
         BenchError: wrk failed or a response was not 2xx/3xx.
@@ -158,7 +162,10 @@ def run_wrk(url: str, duration: int, connections: int, threads: int = 1) -> WrkR
     wrk = shutil.which("wrk")
     if wrk is None:
         raise BenchError("wrk not found: apt-get install wrk")
-    args = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    args = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    for header in headers:
+        args += ["-H", header]
+    args.append(url)
     done = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60)
     if done.returncode != 0:
         raise BenchError(f"wrk exited with {done.returncode}: {done.stderr or done.stdout}")
@@ -211,10 +218,13 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def fetch(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
-    """GET ``url``; returns the status and the body (also for 4xx/5xx)."""
+def fetch(url: str, timeout: float = 5.0, headers: Sequence[str] = ()) -> tuple[int, bytes]:
+    """GET ``url`` (with ``"Name: value"`` ``headers``); returns the status and the
+    body (also for 4xx/5xx)."""
+    request = urllib.request.Request(url, headers=dict(
+        (name.strip(), value.strip()) for name, _, value in (h.partition(":") for h in headers)))
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -240,13 +250,14 @@ def wait_ready(process: subprocess.Popen[bytes], url: str, log: Path,
                      f"{log.read_text(errors='replace')[-3000:]}")
 
 
-def verify_endpoint(url: str, county_ids: set[int], total: int) -> None:
+def verify_endpoint(url: str, county_ids: set[int], total: int,
+                    headers: Sequence[str] = ()) -> None:
     """Check once that the endpoint answers a full page of the county's own orgs.
 
     Raises:
         BenchError: the status, the count, the total or a row's tenant is wrong.
     """
-    status, body = fetch(url)
+    status, body = fetch(url, headers=headers)
     if status != 200:
         raise BenchError(f"{url}: status {status}: {body.decode(errors='replace')[:500]}")
     page = json.loads(body)
@@ -266,6 +277,60 @@ def child_env(home: Path, db: DatabaseUrls | None) -> dict[str, str]:
     return env
 
 
+BENCH_USER = "bench.admin"
+BENCH_PASSWORD = "Bench2026office"
+
+
+def database_urls(home: Path, db: DatabaseUrls | None) -> DatabaseUrls:
+    """The run's database URLs (the default SQLite file of ``home`` when ``db`` is None)."""
+    if db is not None:
+        return db
+    url = f"sqlite:///{home / 'xuncha.sqlite3'}"
+    return DatabaseUrls(admin_url=url, app_url=url)
+
+
+def api_token(env: dict[str, str], home: Path, db: DatabaseUrls | None,
+              tenant: str = COUNTY) -> str:
+    """Make the account ``BENCH_USER`` office admin of ``tenant`` with the CLI
+    (``xuncha users create``, ``xuncha roles grant``) and return an API token for it.
+
+    Raises:
+        BenchError: a command failed.
+    """
+    for args, stdin in (
+        (["users", "create", BENCH_USER, "--name", "基准管理员", "--tenant", tenant,
+          "--password-stdin"], BENCH_PASSWORD + "\n"),
+        (["roles", "grant", BENCH_USER, "office_admin", "--tenant", tenant], None),
+    ):
+        done = subprocess.run([str(BIN / "xuncha"), *args], env=env, cwd=REPO, input=stdin,
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise BenchError(f"xuncha {' '.join(args[:2])} failed:\n{done.stdout}{done.stderr}")
+    return asyncio.run(_make_token(database_urls(home, db).admin_url, tenant))
+
+
+async def _make_token(admin_url: str, tenant: str) -> str:
+    from datetime import UTC, datetime
+
+    from core.db import Database
+    from core.identity.tokens import create_token
+
+    database = Database(admin_url)
+    await database.start()
+    try:
+        mark = database.dialect.mark
+        (account,) = await database.fetch(
+            f'SELECT "id" FROM "account" WHERE "username" = {mark(1)}', [BENCH_USER])
+        (row,) = await database.fetch(
+            f'SELECT "id" FROM "tenant" WHERE "code" = {mark(1)}', [tenant])
+        made = await create_token(database, account_id=account["id"], actor="bench",
+                                  tenant_id=row["id"], tenant_code=tenant, name="基准测试",
+                                  days=7, now=datetime.now(UTC))
+        return made.token
+    finally:
+        await database.stop()
+
+
 def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
     """Set up, verify and load one backend; cleans up whatever happens."""
     print(f"\n== {backend} ==", flush=True)
@@ -283,6 +348,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
         if sync.returncode != 0:
             raise BenchError(f"xuncha tenants sync failed:\n{sync.stdout}{sync.stderr}")
         print(sync.stdout.strip(), flush=True)
+        # The same header goes to both apps, so both requests have the same size.
+        headers = (f"Authorization: Bearer {api_token(env, home, db)}",)
 
         ours_port, bare_port = free_port(), free_port()
         ours_log, bare_log = tmp / "serve.log", tmp / "bare.log"
@@ -299,11 +366,11 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
         print(f"ours pid {ours.pid} {ours_url}\nbare pid {bare.pid} {bare_url}", flush=True)
 
         county_ids = check_isolation(home, db)
-        verify_endpoint(ours_url, county_ids, COUNTY_ORGS)
+        verify_endpoint(ours_url, county_ids, COUNTY_ORGS, headers)
         print(f"verified: {PAGE} items of {COUNTY} (total {COUNTY_ORGS}), none foreign",
               flush=True)
         for url in (bare_url, ours_url):
-            run_wrk(url, args.warmup, args.connections)
+            run_wrk(url, args.warmup, args.connections, headers=headers)
         if OUR_PATH.split("?")[0] in ours_log.read_text(errors="replace"):
             print("warning: xuncha serve writes an access log; the comparison is unfair",
                   file=sys.stderr, flush=True)
@@ -311,23 +378,24 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendResult:
         runs: dict[str, list[WrkResult]] = {"bare": [], "ours": []}
         for round_no in range(1, args.rounds + 1):
             for name, url in (("bare", bare_url), ("ours", ours_url)):
-                result = run_wrk(url, args.duration, args.connections)
+                result = run_wrk(url, args.duration, args.connections, headers=headers)
                 runs[name].append(result)
                 print(f"round {round_no} {name}: {result.line()}", flush=True)
         if args.profile:
-            profile(ours.pid, ours_url, args, Path(f"{args.profile}.{backend}.txt"))
+            profile(ours.pid, ours_url, args, Path(f"{args.profile}.{backend}.txt"), headers)
         best = {name: max(rs, key=lambda r: r.requests_per_second) for name, rs in runs.items()}
         return BackendResult(backend, args.connections, best["bare"], best["ours"])
 
 
-def profile(pid: int, url: str, args: argparse.Namespace, output: Path) -> None:
+def profile(pid: int, url: str, args: argparse.Namespace, output: Path,
+            headers: Sequence[str] = ()) -> None:
     """Record ``pid`` with py-spy (raw folded stacks) while wrk loads ``url``."""
     py_spy = BIN / "py-spy"
     recorder = subprocess.Popen(
         [str(py_spy), "record", "-d", str(args.duration), "-o", str(output), "--format", "raw",
          "--pid", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        result = run_wrk(url, args.duration, args.connections)
+        result = run_wrk(url, args.duration, args.connections, headers=headers)
         recorder.wait(args.duration + 30)
     finally:
         if recorder.poll() is None:
