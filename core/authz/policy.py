@@ -155,6 +155,8 @@ class Authorizer:
         self.enforcer: Any = None
         self._index: dict[tuple[str, str], frozenset[str]] = {}
         self._role_actions: dict[tuple[str, str], frozenset[str]] = {}
+        self._roles: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._tenants: dict[str, tuple[str, ...]] = {}
         self._scopes: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
         self.on_change: list[Any] = []
         self._stamp: tuple[Any, ...] | None = None
@@ -225,6 +227,11 @@ class Authorizer:
                 denied |= deny.get((role, "*"), set()) | deny.get((role, dom), set())
             index[(user, dom)] = frozenset(allowed - denied)
         self._index, self._role_actions = index, role_actions
+        self._roles = {key: tuple(roles) for key, roles in by_user.items()}
+        tenants: dict[str, set[str]] = defaultdict(set)
+        for user, dom in by_user:
+            tenants[user].add(dom)
+        self._tenants = {user: tuple(sorted(doms)) for user, doms in tenants.items()}
 
     def allows(self, user: str, tenant: str, action: str) -> bool:
         """Whether ``user``'s roles in ``tenant`` allow ``action`` tenant-wide.
@@ -247,11 +254,11 @@ class Authorizer:
 
     def roles_of(self, user: str, tenant: str) -> list[str]:
         """The roles granted to ``user`` in ``tenant``."""
-        return [g[1] for g in self.enforcer.get_filtered_grouping_policy(0, user, "", tenant)]
+        return list(self._roles.get((user, tenant), ()))
 
     def tenants_of(self, user: str) -> list[str]:
         """The tenants where ``user`` holds a role."""
-        return sorted({dom for (u, dom) in self._index if u == user})
+        return list(self._tenants.get(user, ()))
 
     async def scopes(self, user: str, tenant: str) -> dict[str, frozenset[str]]:
         """The liaison scopes of ``user`` in ``tenant`` (``{"org": {...}, "body": {...}}``)."""

@@ -44,6 +44,7 @@ from bench_api import (
     BenchError,
     Processes,
     WrkResult,
+    api_token,
     child_env,
     fetch,
     run_wrk,
@@ -76,6 +77,7 @@ from core.tenancy.tables import Org, OrgKind, TenantLevel
 __all__ = ["main"]
 
 ROUNDS, INSPECTIONS, FINDINGS = 3, 15, 30
+COUNTY = "city.c01"
 CATEGORIES = ["political", "ideological", "organisational", "personnel", "work_style",
               "discipline", "anti_corruption"]
 STATUSES = ["open", "in_progress", "in_progress", "submitted", "verified", "closed"]
@@ -182,9 +184,9 @@ async def time_scans(urls: DatabaseUrls) -> list[tuple[float, int]]:
         await db.stop()
 
 
-def verify(url: str) -> int:
+def verify(url: str, headers: Sequence[str]) -> int:
     """The ledger answers a full page of its own county; returns the total."""
-    status, body = fetch(url)
+    status, body = fetch(url, headers=headers)
     if status != 200:
         raise BenchError(f"{url}: {status} {body[:300]!r}")
     page = json.loads(body)
@@ -227,16 +229,20 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         wait_ready(ours, f"http://127.0.0.1:{ours_port}/healthz", tmp / "serve.log")
         bare_url = f"http://127.0.0.1:{bare_port}{BARE_PATH}"
         wait_ready(bare, bare_url, tmp / "bare.log")
-        base = f"http://127.0.0.1:{ours_port}/t/city.c01/api/rectification/items?limit=50"
+        # The same signed-in path for both (an office admin's API token): the
+        # bare app ignores the header, so only our guard pays for it.
+        headers = (f"Authorization: Bearer "
+                   f"{api_token(env, home, urls if backend == 'postgres' else None, COUNTY)}",)
+        base = f"http://127.0.0.1:{ours_port}/t/{COUNTY}/api/rectification/items?limit=50"
         urls_ours = {"ledger": base, "ledger overdue": base + "&overdue=true"}
         for name, url in urls_ours.items():
-            print(f"{name}: {url} total {verify(url)}", flush=True)
+            print(f"{name}: {url} total {verify(url, headers)}", flush=True)
         for url in (bare_url, *urls_ours.values()):
-            run_wrk(url, args.warmup, args.connections)
+            run_wrk(url, args.warmup, args.connections, headers=headers)
         results: dict[str, WrkResult] = {}
         for _ in range(args.rounds):
             for name, url in (("bare", bare_url), *urls_ours.items()):
-                run = run_wrk(url, args.duration, args.connections)
+                run = run_wrk(url, args.duration, args.connections, headers=headers)
                 print(f"  {name}: {run.line()}", flush=True)
                 if name not in results or run.requests_per_second > \
                         results[name].requests_per_second:
