@@ -69,7 +69,13 @@ async def index(request: Request[Any, Any, Any], state: State) -> Redirect | Tem
     mine = [t for t in tenants if t.code in held] or [
         t for t in tenants if user and t.code == user.home_tenant]
     if mine:
-        return Redirect(f"/t/{mine[0].code}/")
+        code = mine[0].code
+        if user and runtime.authz.roles_of(user.username, code) == ["unit_liaison"]:
+            # An inspected unit's liaison works on its own ledger only.
+            orgs = (await runtime.authz.scopes(user.username, code)).get("org", frozenset())
+            if orgs:
+                return Redirect(f"/t/{code}/ledger?org_id={min(orgs, key=int)}")
+        return Redirect(f"/t/{code}/")
     return Template("empty.html", context=await page_context(state, None))
 
 

@@ -198,3 +198,17 @@ async def test_naming_ones_org_opens_only_routes_that_filter_by_it(
     page = await unit.get(f"/t/ta.one/ledger?org_id={own}")
     assert page.status_code == 200 and "矩阵整改问题" in page.text
     assert "矩阵他单位整改问题" not in page.text
+
+
+async def test_a_unit_liaison_lands_on_its_own_ledger(seeded: Seeded, app: Litestar,
+                                                      client: Client, database: Database,
+                                                      tenant_ids: dict[str, int]) -> None:
+    unit = await new_actor(app, client, database, tenant_ids, "ta.one", "unit_liaison",
+                           org=seeded.org_code, home="ta.one")
+    start = await unit.get("/", follow_redirects=False)
+    assert start.status_code in (302, 303)
+    target = start.headers["location"]
+    assert target == f"/t/ta.one/ledger?org_id={seeded.ids['org_id']}"
+    page = await unit.get(target)
+    assert page.status_code == 200 and "整改台账" in page.text
+    assert (await unit.get("/t/ta.one/")).status_code == 403  # not the whole registry
