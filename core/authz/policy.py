@@ -29,6 +29,8 @@ from core.db import Database
 __all__ = ["MODEL", "Authorizer", "PolicyAdapter", "effective_rules"]
 
 log = logging.getLogger(__name__)
+# casbin logs its whole model at INFO on every load; that is noise in the service log.
+logging.getLogger("casbin").setLevel(logging.WARNING)
 
 MODEL = """
 [request_definition]
