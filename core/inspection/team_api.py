@@ -17,6 +17,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import JSONBody
 
 from core.contributions import TeamCandidate
+from core.db import Database
 from core.inspection.common import get_or_404, load_inspection, require_stage
 from core.inspection.inspections_api import EDITABLE
 from core.inspection.model import TEAM_ROLE_LABELS, Stage, TeamRole
@@ -149,9 +150,15 @@ class TeamController(Controller):
         Recusal conflicts named by plugins refuse the person (409) unless the
         body carries ``recusal_override`` and the user may approve it.
         """
-        home = data.home_tenant or work.tenant.code
-        if await runtime_of(state).tenants.get(home) is None:
+        runtime = runtime_of(state)
+        account_home = await _account_home(runtime.db, data.person)
+        home = data.home_tenant or account_home or work.tenant.code
+        if await runtime.tenants.get(home) is None:
             raise InputError([FieldError("home_tenant", f"巡察机构 {home} 不存在")])
+        if account_home is not None and account_home != home:
+            # The grant follows the account: it must be the same person.
+            raise InputError([FieldError(
+                "home_tenant", f"账号 {data.person} 属于机构 {account_home}，不属于 {home}")])
         justification = justification_of(data.recusal_override)
         async with work.transaction():
             insp = await load_inspection(work.session, inspection_id)
@@ -233,6 +240,14 @@ class TeamController(Controller):
         if row is None or row["inspection_id"] != inspection_id:
             raise NotFoundException("巡察组成员不存在")
         return row
+
+
+async def _account_home(db: Database, username: str) -> str | None:
+    """The home tenant of the account named ``username``, if there is one."""
+    rows = await db.fetch(
+        'SELECT t."code" FROM "account" a JOIN "tenant" t ON t."id" = a."home_tenant" '
+        f'WHERE a."username" = {db.dialect.mark(1)}', [username])
+    return str(rows[0]["code"]) if rows else None
 
 
 async def _touch(work: Work, inspection: dict[str, Any]) -> None:

@@ -87,3 +87,16 @@ async def test_team_rules(client: Client) -> None:
     wrong = await client.patch(api("ta.one", f"inspections/{other['id']}/team/{leader['id']}"),
                                json={"recusal_declared": False})
     assert wrong.status_code == 404
+
+
+async def test_a_member_with_an_account_keeps_its_home_tenant(client: Client) -> None:
+    """The grant follows the account: ``tester`` belongs to ``ta`` and cannot join as
+    someone of another tenant; without ``home_tenant`` the account's own is taken."""
+    insp = await new_inspection(client)
+    team = api("ta.one", f"inspections/{insp['id']}/team")
+    wrong = await client.post(team, json={"person": "tester", "name": "测试管理员",
+                                          "role": "member", "home_tenant": "ta.one"})
+    assert wrong.status_code == 400 and "属于机构 ta" in wrong.text
+    joined = ok(await client.post(team, json={"person": "tester", "name": "测试管理员",
+                                              "role": "member"}), 201)
+    assert joined["home_tenant"] == "ta"
