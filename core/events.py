@@ -29,7 +29,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
 
     def entity(self) -> str:
         """The entity whose events must stay in order (``"<kind>:<id>"``)."""
-        raise NotImplementedError
+        # Abstract: each event type names the entity it is ordered by.
+        raise NotImplementedError(f"{type(self).__name__} must define entity()")
 
 
 class Envelope(msgspec.Struct, frozen=True, kw_only=True):

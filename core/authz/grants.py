@@ -104,7 +104,6 @@ async def list_grants(db: Database, tenant_code: str) -> list[RoleGrant]:
         'ON s."ptype" = \'s\' AND s."v0" = g."v0" AND s."v1" = g."v1" AND s."v2" = g."v2" '
         f'WHERE g."ptype" = \'g\' AND g."v2" = {mark(1)} ORDER BY g."v0", g."v1"',
         [tenant_code])
-    return [RoleGrant(username=r["v0"], role=r["v1"],
-                      role_label=ROLE_LABELS.get(Role(r["v1"]), r["v1"]) if r["v1"] in
-                      {x.value for x in Role} else r["v1"],
+    labels = {role.value: label for role, label in ROLE_LABELS.items()}
+    return [RoleGrant(username=r["v0"], role=r["v1"], role_label=labels.get(r["v1"], r["v1"]),
                       tenant=tenant_code, scope=r["v3"] or "") for r in rows]

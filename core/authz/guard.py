@@ -23,6 +23,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from core.authz.roles import LIAISON_SCOPES, SIGNED_IN_ACTIONS, TEAM_ROLE_NAMES
 from core.authz.scope import Target, query_names, resolve_target
+from core.db import TenantSession
 from core.identity.middleware import anonymous_message
 from core.identity.principal import Principal
 from core.inspection.tables import TeamMember
@@ -87,7 +88,8 @@ async def decide(connection: ASGIConnection[Any, Any, Any, Any], action: str) ->
                                   taken)
     if target.missing:
         raise NotFoundException("对象不存在")
-    if target.inspection_id and await _team_allows(runtime, principal, code, target, action):
+    if target.inspection_id and await _team_allows(runtime, session, principal, code, target,
+                                                   action):
         return
     if target.named and await _liaison_allows(runtime, principal, code, target, action):
         return
@@ -96,11 +98,9 @@ async def decide(connection: ASGIConnection[Any, Any, Any, Any], action: str) ->
     raise PermissionDeniedException("无权执行此操作")
 
 
-async def _team_allows(runtime: Runtime, principal: Principal, code: str, target: Target,
-                       action: str) -> bool:
-    tenant = await runtime.tenants.get(code)
-    assert tenant is not None  # checked by decide()
-    rows = await runtime.db.tenant(tenant.id).list(TeamMember, {
+async def _team_allows(runtime: Runtime, session: TenantSession, principal: Principal,
+                       code: str, target: Target, action: str) -> bool:
+    rows = await session.list(TeamMember, {
         "inspection_id": target.inspection_id, "person": principal.username,
         "home_tenant": principal.home_tenant}, limit=None)
     now = runtime.clock.now()

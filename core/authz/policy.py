@@ -244,7 +244,7 @@ class Authorizer:
         return action in self._index.get((user, tenant), _EMPTY)
 
     def actions_of(self, user: str, tenant: str) -> frozenset[str]:
-        """Everything ``user``'s roles allow in ``tenant``."""
+        """Everything ``user``'s roles allow in ``tenant`` tenant-wide."""
         return self._index.get((user, tenant), _EMPTY)
 
     def role_allows(self, role: str, tenant: str, action: str) -> bool:

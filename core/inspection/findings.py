@@ -27,7 +27,7 @@ from core.inspection.model import SEVERITY_LABELS, SOURCE_LABELS, Severity, Sour
 from core.inspection.papers import org_names
 from core.inspection.tables import Finding, Inspection, WorkingPaper
 from core.web.errors import FieldError, InputError
-from core.web.params import IdField
+from core.web.params import IdField, changes_of
 from core.work import Work
 
 __all__ = [
@@ -239,8 +239,7 @@ async def list_findings(work: Work, filters: FindingFilters, *, limit: int,
 async def update_finding(work: Work, finding_id: int, data: FindingUpdate) -> FindingOut:
     """Reclassify or edit a finding, or mark it fix-now or shared; emits ``finding.changed``."""
     session = work.session
-    asked = {k: getattr(v, "value", v) for k, v in msgspec.structs.asdict(data).items()
-             if v is not msgspec.UNSET}
+    asked = {k: getattr(v, "value", v) for k, v in changes_of(data).items()}
     async with work.transaction():
         row = await get_or_404(session, Finding, finding_id, "问题")
         inspection = await load_inspection(session, row["inspection_id"])

@@ -22,7 +22,7 @@ from core.inspection.tables import Inspection, InspectionLog, InspectionTarget, 
 from core.tenancy.tables import Org
 from core.web.deps import CurrentWork, Session
 from core.web.errors import FieldError, InputError
-from core.web.params import Id, IdField, IdQuery, Limit, Offset, Search
+from core.web.params import Id, IdField, IdQuery, Limit, Offset, Search, changes_of
 from core.work import Work
 
 __all__ = ["EDITABLE", "InspectionController", "kind_labels", "log_entry"]
@@ -291,7 +291,7 @@ class InspectionController(Controller):
     async def update_inspection(self, work: CurrentWork, inspection_id: Id,
                                 data: JSONBody[InspectionPatch]) -> InspectionOut:
         """Change title, topic, team name or dates (until on site), or targets (while planned)."""
-        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
+        changes = changes_of(data)
         async with work.transaction():
             row = await load_inspection(work.session, inspection_id)
             require_stage(row, EDITABLE, "修改任务信息")

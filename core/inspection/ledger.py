@@ -24,7 +24,7 @@ from core.inspection.ledger_query import ItemOut, item_out, org_names
 from core.inspection.model import ITEM_STATUS_LABELS, ItemStatus, Stage
 from core.inspection.tables import Finding, RectificationAction, RectificationItem
 from core.web.errors import FieldError, InputError
-from core.web.params import IdField
+from core.web.params import IdField, changes_of
 from core.work import Work
 
 __all__ = [
@@ -276,7 +276,7 @@ async def create_items(work: Work, inspection_id: int, data: ItemsIn) -> ItemsOu
 async def update_item(work: Work, item_id: int, data: ItemPatch) -> ItemOut:
     """Edit an item's measures, deadline, people, lead office or progress (not once verified)."""
     session, today = work.session, work.clock.today()
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
+    changes = changes_of(data)
     async with work.transaction():
         row = await load_item(session, item_id)
         if row["status"] in FROZEN:

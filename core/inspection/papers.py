@@ -28,7 +28,7 @@ from core.inspection.model import PAPER_STATUS_LABELS, SOURCE_LABELS, PaperStatu
 from core.inspection.tables import WorkingPaper, WorkingPaperRevision
 from core.tenancy.tables import Org
 from core.web.errors import FieldError, InputError
-from core.web.params import IdField
+from core.web.params import IdField, changes_of
 from core.work import Work
 
 __all__ = [
@@ -290,8 +290,7 @@ async def update_paper(work: Work, paper_id: int, data: PaperUpdate) -> PaperOut
     that is not signed. A request that changes nothing changes nothing.
     """
     session = work.session
-    asked = {k: v for k, v in msgspec.structs.asdict(data).items()
-             if v is not msgspec.UNSET and k != "revision_reason"}
+    asked = {k: v for k, v in changes_of(data).items() if k != "revision_reason"}
     async with work.transaction():
         row = await _load(session, paper_id)
         inspection = await load_inspection(session, row["inspection_id"])

@@ -15,7 +15,7 @@ from core.inspection.model import PLAN_KIND_LABELS, STAGE_LABELS, PlanKind, Stag
 from core.inspection.tables import Inspection, Plan, Round, Term
 from core.web.deps import CurrentWork, Session
 from core.web.errors import FieldError, InputError
-from core.web.params import Id, IdField, IdQuery, Limit, Offset
+from core.web.params import Id, IdField, IdQuery, Limit, Offset, changes_of
 
 __all__ = ["PlanningController"]
 
@@ -161,10 +161,6 @@ def _check_span(start: date | None, end: date | None, field: str = "end_date") -
         raise InputError([FieldError(field, "结束日期不能早于开始日期")])
 
 
-def _changes(data: msgspec.Struct) -> dict[str, Any]:
-    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-
-
 class PlanningController(Controller):
     """Terms, plans and rounds of one tenant."""
 
@@ -195,7 +191,7 @@ class PlanningController(Controller):
         """Rename a term or change its dates."""
         async with work.transaction():
             row = await get_or_404(work.session, Term, term_id, "届")
-            changes = _changes(data)
+            changes = changes_of(data)
             _check_span(changes.get("start_date", row["start_date"]),
                         changes.get("end_date", row["end_date"]))
             if changes:
@@ -250,7 +246,7 @@ class PlanningController(Controller):
         """Change a plan's title, rounds, note or approval date."""
         async with work.transaction():
             await get_or_404(work.session, Plan, plan_id, "计划")
-            changes = _changes(data)
+            changes = changes_of(data)
             if changes:
                 await work.session.update(Plan, {"id": plan_id}, changes)
                 await work.audit("plan.update", "plan", plan_id, msgspec.to_builtins(changes))
@@ -308,7 +304,7 @@ class PlanningController(Controller):
         """Rename a round or change its dates."""
         async with work.transaction():
             row = await get_or_404(work.session, Round, round_id, "巡察轮次")
-            changes = _changes(data)
+            changes = changes_of(data)
             _check_span(changes.get("start_date", row["start_date"]),
                         changes.get("end_date", row["end_date"]))
             if changes:

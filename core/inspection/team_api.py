@@ -34,7 +34,7 @@ from core.inspection.tables import Inspection, TeamMember
 from core.runtime import runtime_of
 from core.web.deps import CurrentWork, Session
 from core.web.errors import FieldError, InputError
-from core.web.params import Id
+from core.web.params import Id, changes_of
 from core.work import Work
 
 __all__ = ["TeamController"]
@@ -199,8 +199,7 @@ class TeamController(Controller):
     async def update_member(self, work: CurrentWork, inspection_id: Id, member_id: Id,
                             data: JSONBody[MemberPatch]) -> MemberOut:
         """Change a member's role, unit or recusal declaration."""
-        changes = {k: v for k, v in msgspec.structs.asdict(data).items()
-                   if v is not msgspec.UNSET}
+        changes = changes_of(data)
         async with work.transaction():
             insp = await load_inspection(work.session, inspection_id)
             member = await self._member(work, inspection_id, member_id)

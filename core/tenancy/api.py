@@ -18,7 +18,7 @@ from core.tenancy.model import Name as OrgName
 from core.tenancy.tables import Org, OrgKind
 from core.web.deps import CurrentTenant, Session
 from core.web.errors import FieldError, InputError
-from core.web.params import Id, IdField, IdQuery, Limit, Offset, Search
+from core.web.params import Id, IdField, IdQuery, Limit, Offset, Search, changes_of
 
 __all__ = ["OrgController", "TenantController"]
 
@@ -186,8 +186,7 @@ class OrgController(Controller):
         data: JSONBody[OrgUpdate],
     ) -> OrgOut:
         """Change an org's name, kind, parent or status."""
-        changes = {k: v for k, v in msgspec.structs.asdict(data).items()
-                   if v is not msgspec.UNSET}
+        changes = changes_of(data)
         async with session.transaction():
             row = await session.get(Org, org_id)
             if row is None:

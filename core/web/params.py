@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar.params import PathParameter, QueryParameter
 
-__all__ = ["MAX_ID", "Id", "IdField", "IdQuery", "Limit", "Offset", "Search"]
+__all__ = ["MAX_ID", "Id", "IdField", "IdQuery", "Limit", "Offset", "Search", "changes_of"]
 
 MAX_ID = 2**31 - 1
 """The largest row id (SQL ``integer``)."""
@@ -21,3 +21,8 @@ IdQuery = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 """An optional row id filter in the query string."""
 IdField = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 """A row id in a JSON body."""
+
+
+def changes_of(data: msgspec.Struct) -> dict[str, Any]:
+    """The fields a PATCH body gave (those left ``msgspec.UNSET`` stay as they are)."""
+    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}

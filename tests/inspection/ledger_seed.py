@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from typing import Any
 
 from litestar import Litestar
 
 from core.db import Database
-from core.events import Envelope
-from core.hookspecs import hookimpl
 from core.inspection.tables import Finding, Inspection, InspectionTarget, RectificationItem
 from core.tenancy.tables import Org
+from tests.inspection.paper_steps import EventRecorder, plugged_in
 from tests.inspection.seed import seed_inspection
 
-__all__ = ["EventLog", "fed_back", "item_url", "recorded_events", "today_of"]
+__all__ = ["fed_back", "item_url", "recorded_events", "today_of"]
 
 
 def today_of(app: Litestar) -> date:
@@ -59,28 +57,6 @@ async def fed_back(database: Database, tenant_id: int, app: Litestar, marker: st
     return {**ids, "other_org_id": other["id"], "finding_ids": finding_ids, "today": today}
 
 
-class EventLog:
-    """A plugin object recording every event handed to ``xuncha_on_event``."""
-
-    def __init__(self) -> None:
-        self.events: list[Envelope] = []
-
-    @hookimpl
-    def xuncha_on_event(self, event: Envelope) -> None:
-        self.events.append(event)
-
-    def of(self, kind: str) -> list[Any]:
-        """Payloads of the events of type ``kind``."""
-        return [e.payload for e in self.events if e.type == kind]
-
-
-@contextmanager
-def recorded_events(app: Litestar) -> Iterator[EventLog]:
+def recorded_events(app: Litestar) -> AbstractContextManager[EventRecorder]:
     """Record the app's events while the block runs."""
-    log = EventLog()
-    plugins = app.state.runtime.plugins
-    plugins.add(log, "test-ledger-events")
-    try:
-        yield log
-    finally:
-        plugins.remove("test-ledger-events")
+    return plugged_in(app, EventRecorder())
