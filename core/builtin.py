@@ -140,16 +140,28 @@ async def xuncha_startup(app: Any) -> None:
     from core.inspection.escalation import OverdueScanner
     from core.runtime import runtime_of
 
-    scanner = OverdueScanner(runtime_of(app.state))
+    runtime = runtime_of(app.state)
+    if runtime.settings.sync_in_serve:
+        from core.sync.service import SyncService
+
+        runtime.sync = SyncService(runtime)
+        await runtime.sync.start()
+    scanner = OverdueScanner(runtime)
     app.state.overdue_scanner = scanner
     await scanner.start()
 
 
 @hookimpl
 async def xuncha_shutdown(app: Any) -> None:
+    from core.runtime import runtime_of
+
     scanner = getattr(app.state, "overdue_scanner", None)
     if scanner is not None:
         await scanner.stop()
+    runtime = runtime_of(app.state)
+    if runtime.sync is not None:
+        await runtime.sync.stop()
+        runtime.sync = None
 
 
 @hookimpl
@@ -158,8 +170,10 @@ def xuncha_cli_commands(cli: Any) -> None:
     from core.identity.cli import add_commands as add_user_commands
     from core.inspection.demo import add_commands as add_demo_commands
     from core.inspection.ledger_cli import add_commands
+    from core.sync.cli import add_commands as add_sync_commands
 
     add_commands(cli)
     add_user_commands(cli)
     add_role_commands(cli)
     add_demo_commands(cli)
+    add_sync_commands(cli)

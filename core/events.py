@@ -23,9 +23,17 @@ log = logging.getLogger(__name__)
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
-    """Base of every event type; subclasses set ``tag=...`` and ``version``."""
+    """Base of every event type; subclasses set ``tag=...`` and ``version``.
+
+    An event travels between tenants when its plugin declares its tag
+    (``<entity>.<verb>``) in ``xuncha_sync_subjects``: ``up`` events go to
+    the emitting tenant's parent, ``down`` events to the county named when
+    emitting (or to every county).
+    """
 
     version: ClassVar[int] = 1
+    #: Whether the receiver keeps the latest of these per entity as a replica.
+    replicated: ClassVar[bool] = True
 
     def entity(self) -> str:
         """The entity whose events must stay in order (``"<kind>:<id>"``)."""

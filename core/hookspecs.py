@@ -76,6 +76,21 @@ def xuncha_sync_subjects() -> Any:
 
 
 @hookspec
+def xuncha_sync_outgoing(events: Any, work: Any) -> Any:
+    """Before a transaction commits, emit travelling events derived from its ``events``."""
+
+
+@hookspec
+def xuncha_sync_received(event: Any, tenant: Any, work: Any) -> Any:
+    """Act on an event received from another tenant, inside the transaction applying it."""
+
+
+@hookspec
+def xuncha_sync_tick(tenant: Any, runtime: Any) -> Any:
+    """Called by the sync service at start and every minute per tenant (e.g. audit heads)."""
+
+
+@hookspec
 def xuncha_coverage_targets(tenant: Any) -> Any:
     """Coverage populations (``CoverageTarget``) counted for a tenant's term."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from litestar.datastructures import State
 
@@ -28,6 +29,8 @@ class Runtime:
     messaging: Messaging
     authz: Authorizer
     clock: Clock = field(default_factory=Clock)
+    #: The sync service when it runs in this process (``core.sync.service``).
+    sync: Any = None
 
 
 def runtime_of(state: State) -> Runtime:

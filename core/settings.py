@@ -8,6 +8,7 @@ value fails at start with one line naming the setting and the reason.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -45,6 +46,12 @@ class Settings:
         log_level: Python logging level name.
         session_idle_minutes: a web sign-in ends after this long without a request.
         session_max_hours: a web sign-in ends this long after it began, whatever happens.
+        sync_domain: JetStream domain holding the sync streams (the city hub's);
+            empty means the server connected to.
+        nats_inbox_prefix: reply-subject prefix of the NATS connection; a county
+            link may only receive replies under its own (see ``xuncha nats-config``).
+        sync_in_serve: run the sync relay and consumers inside ``xuncha serve``
+            (turn off when ``xuncha sync run`` runs them as a separate worker).
         config_file: the TOML file the settings were read from, if any.
     """
 
@@ -62,6 +69,9 @@ class Settings:
     log_level: str = "INFO"
     session_idle_minutes: int = 30
     session_max_hours: int = 12
+    sync_domain: str = ""
+    nats_inbox_prefix: str = "_INBOX"
+    sync_in_serve: bool = True
     config_file: Path | None = field(default=None)
 
     @property
@@ -132,6 +142,29 @@ def _log_level(value: Any) -> str:
     return level
 
 
+def _domain(value: Any) -> str:
+    domain = str(value).strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", domain):
+        raise SettingsError(f"应为 JetStream 域名（字母、数字、- 或 _），实际为 {value!r}")
+    return domain
+
+
+def _inbox_prefix(value: Any) -> str:
+    prefix = str(value).strip()
+    if not re.fullmatch(r"_INBOX[A-Za-z0-9_-]*", prefix):
+        raise SettingsError(f"应以 _INBOX 开头且只含字母、数字、- 或 _，实际为 {value!r}")
+    return prefix
+
+
+def _flag(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"应为 true 或 false，实际为 {value!r}")
+
+
 def _host(value: Any) -> str:
     host = str(value).strip()
     if not host or " " in host:
@@ -154,6 +187,9 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "log_level": _log_level,
     "session_idle_minutes": _int_in(1, 24 * 60),
     "session_max_hours": _int_in(1, 7 * 24),
+    "sync_domain": _domain,
+    "nats_inbox_prefix": _inbox_prefix,
+    "sync_in_serve": _flag,
 }
 
 

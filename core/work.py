@@ -5,7 +5,9 @@ tenant-bound session, the tenant (and its settings), who acts, the clock
 and the plugins. Writes go through ``work.transaction()``; inside it a
 service records audit entries (``work.audit``) and emits events
 (``work.emit``), which are handed to ``xuncha_on_event`` once the outermost
-transaction commits and dropped if it rolls back.
+transaction commits and dropped if it rolls back. Events that travel
+(declared in ``xuncha_sync_subjects``) are also written to the sync outbox
+inside that transaction, after ``xuncha_sync_outgoing`` has had its say.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from core.clock import Clock
 from core.db import TenantSession
 from core.events import Envelope, Event, dispatch, envelope
 from core.plugins import Plugins
+from core.sync import outbox
 from core.tenancy.model import TenantInfo
 
 __all__ = ["Work"]
@@ -35,15 +38,24 @@ class Work:
     clock: Clock
     plugins: Plugins
     _pending: list[Envelope] = field(default_factory=list)
+    _outgoing: list[tuple[Envelope, str | None]] = field(default_factory=list)
     _depth: int = 0
 
     def setting(self, key: str) -> Any:
         """The tenant's effective setting ``key`` (defaults merged)."""
         return self.tenant.settings[key]
 
-    def emit(self, event: Event) -> None:
-        """Queue ``event``; it is dispatched when the transaction commits."""
-        self._pending.append(envelope(event, self.tenant.code, self.clock.now()))
+    def emit(self, event: Event, *, to: str | None = None) -> Envelope:
+        """Queue ``event``; it is dispatched when the transaction commits.
+
+        Args:
+            event: the event.
+            to: for a ``down`` event, the county it is for (None: every county).
+        """
+        env = envelope(event, self.tenant.code, self.clock.now())
+        self._pending.append(env)
+        self._outgoing.append((env, to))
+        return env
 
     async def audit(self, action: str, object_type: str, object_id: int | str = "",
                     detail: Mapping[str, Any] | None = None) -> None:
@@ -54,16 +66,33 @@ class Work:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """A transaction of the tenant; events go out after the outermost commits."""
-        mark = len(self._pending)
+        mark, out_mark = len(self._pending), len(self._outgoing)
         self._depth += 1
+        written = 0
         try:
             async with self.session.transaction():
                 yield
+                if self._depth == 1:
+                    written = await self._write_outbox()
         except BaseException:
             del self._pending[mark:]
+            del self._outgoing[out_mark:]
             raise
         finally:
             self._depth -= 1
-        if self._depth == 0 and self._pending:
-            sent, self._pending = self._pending, []
-            await dispatch(self.plugins, sent, self.tenant)
+        if self._depth == 0:
+            if written:
+                outbox.notify(self.tenant.id)
+            if self._pending:
+                sent, self._pending = self._pending, []
+                await dispatch(self.plugins, sent, self.tenant)
+
+    async def _write_outbox(self) -> int:
+        """Derive the travelling events and write them to the outbox (before commit)."""
+        if self._pending:
+            await self.plugins.collect("xuncha_sync_outgoing", self.tenant.plugins,
+                                       events=list(self._pending), work=self)
+        outgoing, self._outgoing = self._outgoing, []
+        if not outgoing:
+            return 0
+        return await outbox.write(self.session, self.tenant, self.plugins, outgoing)

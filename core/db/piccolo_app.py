@@ -8,6 +8,7 @@ from core.audit.tables import AuditEntry, AuditHead
 from core.authz.tables import CasbinRule
 from core.identity.tables import Account, AccountSession, ApiToken
 from core.inspection import tables as inspection
+from core.sync.tables import Replica, SyncInbox, SyncOutbox, SyncState
 from core.tenancy.tables import Org, Tenant
 
 __all__ = ["APP_CONFIG"]
@@ -16,7 +17,7 @@ APP_CONFIG = AppConfig(
     app_name="core",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[Tenant, Org, AuditEntry, AuditHead, Account, AccountSession, ApiToken,
-                   CasbinRule,
+                   CasbinRule, SyncOutbox, SyncInbox, Replica, SyncState,
                    *(getattr(inspection, name) for name in inspection.__all__)],
     migration_dependencies=[],
     commands=[],

@@ -30,6 +30,8 @@ class Messaging:
         self.embedded: EmbeddedNats | None = None
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
+        #: JetStream of the domain holding the sync streams (the city hub's).
+        self.sync_js: JetStreamContext | None = None
 
     @property
     def url(self) -> str:
@@ -54,12 +56,14 @@ class Messaging:
             self.nc = await asyncio.wait_for(nats.connect(
                 self.url, connect_timeout=3, allow_reconnect=True, max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5, name="xuncha", error_cb=_log_error,
+                inbox_prefix=self.settings.nats_inbox_prefix,
             ), timeout=5)
         except Exception as exc:
             await self.stop()
             reason = str(exc) or ("连接超时" if isinstance(exc, TimeoutError) else repr(exc))
             raise ConnectionError(f"无法连接 NATS（{self.url}）：{reason}") from exc
         self.js = self.nc.jetstream()
+        self.sync_js = self.nc.jetstream(domain=self.settings.sync_domain or None)
         log.info("NATS connected at %s", self.url)
 
     async def ping(self) -> None:

@@ -88,11 +88,12 @@ def load_tree(folder: Path) -> list[TenantSpec]:
         spec = _parse_file(path)
         if spec.code in specs:
             raise TenantFileError(f"{path}: 机构代码 {spec.code} 与 {specs[spec.code][0]} 重复")
+        if spec.level.value == "county" and not spec.parent:
+            raise TenantFileError(f"{path}: 县级机构必须填写上级机构 parent")
+        if spec.parent == spec.code:
+            raise TenantFileError(f"{path}: 上级机构不能是自身")
         _check_orgs(path, spec)
         specs[spec.code] = (path, spec)
-    for path, spec in specs.values():
-        if spec.parent is not None and spec.parent not in specs:
-            raise TenantFileError(f"{path}: 上级机构 {spec.parent} 不存在")
     return _parents_first(specs)
 
 
@@ -121,7 +122,7 @@ def _parents_first(specs: dict[str, tuple[Path, TenantSpec]]) -> list[TenantSpec
         if code in trail:
             raise TenantFileError(f"机构层级存在循环：{' → '.join((*trail, code))}")
         spec = specs[code][1]
-        if spec.parent:
+        if spec.parent in specs:
             visit(spec.parent, (*trail, code))
         seen.add(code)
         ordered.append(spec)
@@ -138,7 +139,9 @@ async def sync_tree(db: Database, specs: Sequence[TenantSpec]) -> SyncReport:
         r["code"]: r["id"] for r in await db.fetch('SELECT "id", "code" FROM "tenant"')
     }
     for spec in specs:
-        parent_id = ids[spec.parent] if spec.parent else None
+        # A parent outside the files is served by another deployment (a county's
+        # own deployment links to its city over NATS only): kept by code.
+        parent_id = ids.get(spec.parent) if spec.parent else None
         tenant_id = await _sync_tenant(db, spec, parent_id, ids.get(spec.code), report)
         ids[spec.code] = tenant_id
         await _sync_orgs(db, tenant_id, spec, report)
@@ -157,7 +160,7 @@ async def _sync_tenant(
     info = table_info(Tenant)
     values: dict[str, Any] = {
         "name": spec.name, "region": spec.region, "level": spec.level.value,
-        "parent": parent_id, "plugins": spec.plugins, "settings": spec.settings,
+        "parent": parent_id, "parent_code": spec.parent, "plugins": spec.plugins, "settings": spec.settings,
     }
     stamped = {**values, "updated_at": datetime.now(UTC)}
     async with db.transaction():

@@ -67,6 +67,7 @@ class TenantInfo(msgspec.Struct, frozen=True, kw_only=True):
     parent_id: int | None
     plugins: tuple[str, ...]
     settings: dict[str, Any]
+    parent_code: str | None = None
 
     @property
     def level_label(self) -> str:

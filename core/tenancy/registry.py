@@ -54,7 +54,7 @@ class TenantRegistry:
             return
         info = table_info(Tenant)
         rows = await self.db.fetch(
-            'SELECT "id", "code", "name", "region", "level", "parent", "plugins", "settings" '
+            'SELECT "id", "code", "name", "region", "level", "parent", "parent_code", "plugins", "settings" '
             'FROM "tenant" ORDER BY "id"'
         )
         by_code = {}
@@ -62,7 +62,8 @@ class TenantRegistry:
             row = info.decode(raw)
             by_code[row["code"]] = TenantInfo(
                 id=row["id"], code=row["code"], name=row["name"], region=row["region"],
-                level=row["level"], parent_id=row["parent"], plugins=tuple(row["plugins"]),
+                level=row["level"], parent_id=row["parent"], parent_code=row["parent_code"],
+                plugins=tuple(row["plugins"]),
                 settings={**self.defaults, **row["settings"]},
             )
         self._by_code, self._stamp = by_code, stamp

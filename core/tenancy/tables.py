@@ -46,6 +46,9 @@ class Tenant(Table, tablename="tenant"):
     region = Varchar(length=64, default="")
     level = Varchar(length=16, choices=TenantLevel)
     parent: ForeignKey[Any] = ForeignKey("self", null=True)
+    #: The parent's code, also when the parent is served by another deployment
+    #: (a county's own deployment knows its city only by code).
+    parent_code = Varchar(length=64, null=True, default=None)
     plugins = JSON(default=["*"])
     settings = JSON(default={})
     updated_at = Timestamptz(default=TimestamptzNow())

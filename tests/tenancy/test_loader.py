@@ -42,7 +42,8 @@ def _write(folder: Path, name: str, text: str) -> None:
         ({"a.toml": 'code = "a"\nname = "甲"\nlevel = "town"\n'}, "level"),
         ({"a.toml": 'code = "A B"\nname = "甲"\nlevel = "city"\n'}, "code"),
         ({"a.toml": 'code = "a"\nname = "甲"\nlevel = "city"\ncolour = 1\n'}, "colour"),
-        ({"a.toml": 'code = "a.b"\nname = "乙"\nlevel = "county"\nparent = "a"\n'}, "上级机构 a"),
+        ({"a.toml": 'code = "a.b"\nname = "乙"\nlevel = "county"\n'}, "上级机构 parent"),
+        ({"a.toml": 'code = "a"\nname = "乙"\nlevel = "city"\nparent = "a"\n'}, "自身"),
         ({"a.toml": 'code = "a"\nname = "甲"\nlevel = "city"\n',
           "b.toml": 'code = "a"\nname = "甲2"\nlevel = "city"\n'}, "重复"),
         ({"a.toml": 'code = "a"\nname = "甲"\nlevel = "city"\n'
@@ -66,6 +67,13 @@ def test_bad_files_are_refused_with_the_place(
 def test_empty_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TenantFileError, match="未找到"):
         load_tree(tmp_path)
+
+
+def test_a_county_may_name_a_parent_served_elsewhere(tmp_path: Path) -> None:
+    # A county's own deployment loads only its file; its city is known by code.
+    _write(tmp_path, "c.toml", 'code = "zz.c"\nname = "丙县"\nlevel = "county"\nparent = "zz"\n')
+    [spec] = load_tree(tmp_path)
+    assert spec.parent == "zz"
 
 
 def test_cycles_are_refused(tmp_path: Path) -> None:

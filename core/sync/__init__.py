@@ -1,0 +1,1 @@
+"""Sync between tenants over NATS JetStream: outbox, relay, consumers, replicas."""

@@ -1,0 +1,173 @@
+"""Pulling a durable JetStream consumer and applying what arrives.
+
+One :class:`Puller` per consumer: a county pulls its ``down_<county>``
+consumer on the hub's ``down`` stream, a city its ``up_<city>`` consumer on
+the ``up`` stream. Fetches use short timeouts, so when a link returns the
+next fetch (within about a second) starts the catch-up. A message is
+acknowledged only after its transaction committed; a failure leaves it (and
+the rest of the batch) for redelivery, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import nats.errors
+import nats.js.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from core.sync import codec
+from core.sync.relay import backoff
+
+__all__ = ["Handler", "PullStats", "Puller"]
+
+log = logging.getLogger(__name__)
+
+FETCH_BATCH = 200
+FETCH_TIMEOUT = 0.5
+
+Handler = Callable[[Msg, codec.Incoming], Awaitable[str]]
+"""Applies one decoded message; returns the status (``applied``, ``duplicate``, ...)."""
+
+
+@dataclass
+class PullStats:
+    """What a puller has done since it started."""
+
+    applied: int = 0
+    duplicates: int = 0
+    stored: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    failures: int = 0
+    last_applied_at: datetime | None = None
+    last_error: str = ""
+
+
+class Puller:
+    """Fetches from one durable consumer and hands each message to ``handle``.
+
+    Args:
+        name: the durable consumer's name.
+        stream: its stream.
+        jetstream: returns the JetStream context of the sync domain.
+        inbox_prefix: the connection's reply prefix (a county may only receive
+            replies under its own).
+        handle: applies one message and returns its status.
+    """
+
+    def __init__(self, name: str, stream: str, jetstream: Callable[[], JetStreamContext | None],
+                 inbox_prefix: str, handle: Handler) -> None:
+        self.name = name
+        self.stream = stream
+        self.jetstream = jetstream
+        self.inbox_prefix = inbox_prefix
+        self.handle = handle
+        self.stats = PullStats()
+        self._sub: Any = None
+
+    async def _subscription(self) -> Any:
+        if self._sub is None:
+            js = self.jetstream()
+            if js is None:
+                raise ConnectionError("NATS 未连接")
+            # Fails with NotFoundError until the consumer exists (the city creates it).
+            await js.consumer_info(self.stream, self.name)
+            self._sub = await js.pull_subscribe_bind(
+                durable=self.name, stream=self.stream,
+                inbox_prefix=(self.inbox_prefix + ".").encode(),
+            )
+        return self._sub
+
+    async def _reset(self) -> None:
+        sub, self._sub = self._sub, None
+        if sub is not None:
+            try:
+                await sub.unsubscribe()
+            except Exception:  # the connection may be gone; nothing to keep
+                log.debug("unsubscribe failed", exc_info=True)
+
+    async def run(self) -> None:
+        """Fetch and apply until cancelled."""
+        failures = 0
+        while True:
+            try:
+                sub = await self._subscription()
+                messages = await sub.fetch(FETCH_BATCH, timeout=FETCH_TIMEOUT)
+            except nats.errors.TimeoutError:
+                failures = 0
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                self._note(exc, failures)
+                await self._reset()
+                await asyncio.sleep(backoff(failures))
+                continue
+            failures = 0
+            try:
+                await self._apply_all(messages)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.stats.failures += 1
+                self._note(exc, self.stats.failures)
+                await asyncio.sleep(backoff(self.stats.failures))
+
+    def _note(self, exc: BaseException, failures: int) -> None:
+        self.stats.last_error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, nats.js.errors.NotFoundError):
+            self.stats.last_error = f"消费者 {self.name} 尚未建立（等待上级创建）"
+        if failures in (1, 10) or failures % 100 == 0:
+            log.warning("sync %s: %s (attempt %d)", self.name, self.stats.last_error, failures)
+
+    async def _apply_all(self, messages: list[Msg]) -> None:
+        for index, msg in enumerate(messages):
+            try:
+                status = await self._apply(msg)
+            except BaseException:
+                # Keep the order: this one and the rest come back together.
+                for rest in messages[index:]:
+                    await _quietly(rest.nak(delay=0.5))
+                raise
+            await msg.ack()
+            self._count(status)
+
+    async def _apply(self, msg: Msg) -> str:
+        try:
+            incoming = codec.decode(msg.data)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            # Not an envelope at all: there is no id to keep it under.
+            log.error("sync %s: dropped a message that is not an envelope on %s: %s",
+                      self.name, msg.subject, exc)
+            return "rejected"
+        return await self.handle(msg, incoming)
+
+    def _count(self, status: str) -> None:
+        stats = self.stats
+        if status == "applied":
+            stats.applied += 1
+            stats.last_applied_at = datetime.now().astimezone()
+        elif status == "duplicate":
+            stats.duplicates += 1
+        elif status == "stored":
+            stats.stored += 1
+        elif status == "rejected":
+            stats.rejected += 1
+        else:
+            stats.skipped += 1
+
+
+async def _quietly(awaitable: Awaitable[Any]) -> None:
+    try:
+        await awaitable
+    except Exception:  # the message will be redelivered after ack_wait anyway
+        log.debug("nak failed", exc_info=True)

@@ -1,0 +1,211 @@
+"""The sync service: relay, consumers and streams of one deployment.
+
+It runs inside ``xuncha serve`` (unless ``XUNCHA_SYNC_IN_SERVE=false``) and
+as ``xuncha sync run``. What it runs follows from the tenants it serves:
+
+- every tenant with a parent publishes ``up`` through the relay and pulls
+  its ``down_<county>`` consumer;
+- every tenant without a parent (the city) makes sure the two streams exist
+  in its domain, pulls its ``up_<city>`` consumer, and creates the
+  ``down_<county>`` consumer of each county it hears from or knows locally
+  (a county cannot create or widen its own: see ``xuncha nats-config``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import nats.js.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+
+from core.sync import codec, outbox
+from core.sync.apply import apply
+from core.sync.pull import Puller
+from core.sync.relay import Relay
+from core.sync.subjects import (
+    BROADCAST,
+    STREAM_DOWN,
+    STREAM_UP,
+    down_consumer,
+    token,
+    up_consumer,
+)
+from core.tenancy.model import TenantInfo
+
+__all__ = ["SyncService", "ensure_down_consumer", "ensure_streams"]
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60.0
+DUPLICATE_WINDOW = 600.0
+ACK_WAIT = 10.0
+
+
+async def ensure_streams(js: JetStreamContext) -> None:
+    """Create (or bring up to date) the ``up`` and ``down`` streams."""
+    for name, subjects in ((STREAM_UP, ["up.>"]), (STREAM_DOWN, ["down.>"])):
+        config = StreamConfig(name=name, subjects=subjects, storage=StorageType.FILE,
+                              duplicate_window=DUPLICATE_WINDOW)
+        try:
+            await js.add_stream(config)
+        except nats.js.errors.BadRequestError:
+            await js.update_stream(config)
+
+
+async def ensure_down_consumer(js: JetStreamContext, county: str) -> None:
+    """Create the durable consumer through which ``county`` receives from its city."""
+    await js.add_consumer(STREAM_DOWN, ConsumerConfig(
+        durable_name=down_consumer(county), ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL, ack_wait=ACK_WAIT, max_ack_pending=10_000,
+        filter_subjects=[f"down.{token(county)}.>", f"down.{BROADCAST}.>"],
+    ))
+
+
+async def ensure_up_consumer(js: JetStreamContext, city: str) -> None:
+    """Create the durable consumer through which ``city`` applies its counties' reports."""
+    await js.add_consumer(STREAM_UP, ConsumerConfig(
+        durable_name=up_consumer(city), ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL, ack_wait=ACK_WAIT, max_ack_pending=10_000,
+        filter_subject="up.>",
+    ))
+
+
+class SyncService:
+    """Everything sync runs in one process.
+
+    Args:
+        runtime: the app's ``Runtime`` (settings, plugins, db, tenants,
+            messaging, clock), or one built by ``xuncha sync run``.
+    """
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.relay = Relay(runtime.db, runtime.tenants, self._js)
+        self.pullers: dict[str, Puller] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._known_counties: set[str] = set()
+        self._ready = asyncio.Event()
+
+    def _js(self) -> JetStreamContext | None:
+        messaging = self.runtime.messaging
+        if messaging.nc is None or not messaging.nc.is_connected:
+            return None
+        js: JetStreamContext | None = messaging.sync_js
+        return js
+
+    async def start(self) -> None:
+        """Start the relay, the consumers and the periodic tick."""
+        outbox.listen(self.relay.wake)
+        self._spawn("relay", self.relay.run())
+        self._spawn("setup", self._setup())
+
+    async def stop(self) -> None:
+        """Stop every task (what was not acknowledged is redelivered later)."""
+        outbox.unlisten(self.relay.wake)
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    def _spawn(self, name: str, coro: Any) -> None:
+        self._tasks[name] = asyncio.create_task(coro, name=f"sync:{name}")
+
+    async def _setup(self) -> None:
+        """Streams and consumers (retried until NATS answers), then the pullers and the tick."""
+        tenants = await self.runtime.tenants.all()
+        cities = [t for t in tenants if not t.parent_code]
+        failures = 0
+        while cities:
+            try:
+                js = self._js()
+                if js is None:
+                    raise ConnectionError("NATS 未连接")
+                await ensure_streams(js)
+                for city in cities:
+                    await ensure_up_consumer(js, city.code)
+                    for county in self.runtime.tenants.children(city):
+                        await self._ensure_county(county.code)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                if failures in (1, 10) or failures % 100 == 0:
+                    log.warning("sync setup: %s: %s", type(exc).__name__, exc)
+                await asyncio.sleep(min(1.0, 0.05 * 2 ** failures))
+        prefix = self.runtime.settings.nats_inbox_prefix
+        for city in cities:
+            self._pull(Puller(up_consumer(city.code), STREAM_UP, self._js, prefix,
+                              self._up_handler(city)))
+        for county in (t for t in tenants if t.parent_code):
+            self._pull(Puller(down_consumer(county.code), STREAM_DOWN, self._js, prefix,
+                              self._down_handler(county)))
+        self._ready.set()
+        self._spawn("tick", self._tick())
+
+    def _pull(self, puller: Puller) -> None:
+        self.pullers[puller.name] = puller
+        self._spawn(puller.name, puller.run())
+
+    async def _ensure_county(self, code: str) -> None:
+        if code in self._known_counties:
+            return
+        js = self._js()
+        if js is None:
+            raise ConnectionError("NATS 未连接")
+        await ensure_down_consumer(js, code)
+        self._known_counties.add(code)
+
+    async def _apply(self, tenant: TenantInfo, msg: Msg, incoming: codec.Incoming,
+                     refusal: str | None) -> str:
+        runtime = self.runtime
+        return await apply(runtime.db, tenant, runtime.plugins, runtime.clock, msg.data,
+                           msg.subject, incoming, check=lambda _: refusal)
+
+    def _up_handler(self, city: TenantInfo) -> Any:
+        async def handle(msg: Msg, incoming: codec.Incoming) -> str:
+            if incoming.target != city.code:
+                return "skipped"  # another city's county on a shared server
+            parts = msg.subject.split(".")
+            refusal = None
+            if len(parts) < 2 or parts[1] != token(incoming.origin):
+                refusal = f"来源 {incoming.origin} 与主题 {msg.subject} 不符"
+            status = await self._apply(city, msg, incoming, refusal)
+            if refusal is None:
+                await self._ensure_county(incoming.origin)
+            return status
+
+        return handle
+
+    def _down_handler(self, county: TenantInfo) -> Any:
+        async def handle(msg: Msg, incoming: codec.Incoming) -> str:
+            refusal = None
+            if incoming.origin != county.parent_code:
+                refusal = f"来源 {incoming.origin} 不是本机构的上级 {county.parent_code}"
+            elif incoming.target not in ("", county.code):
+                refusal = f"收件方 {incoming.target} 不是本机构"
+            return await self._apply(county, msg, incoming, refusal)
+
+        return handle
+
+    async def tick(self) -> None:
+        """Run ``xuncha_sync_tick`` once (e.g. publish audit heads that changed)."""
+        for tenant in await self.runtime.tenants.all():
+            try:
+                await self.runtime.plugins.collect("xuncha_sync_tick", tenant.plugins,
+                                                   tenant=tenant, runtime=self.runtime)
+            except Exception:
+                log.exception("sync tick failed for %s", tenant.code)
+
+    async def _tick(self) -> None:
+        while True:
+            await self.tick()
+            await asyncio.sleep(TICK_SECONDS)

@@ -1,0 +1,153 @@
+"""A deployment of its own for sync tests: a scratch database, a real nats-server,
+the sync service, and a small plugin with travelling event types."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core.contributions import SyncSubject
+from core.db import Database
+from core.events import Event
+from core.hookspecs import hookimpl
+from core.plugins import Plugins
+from core.settings import Settings
+from core.sync.cli import sync_runtime
+from core.sync.service import SyncService
+from core.tenancy.loader import sync_tree
+from core.tenancy.model import OrgSpec, TenantSpec
+from core.tenancy.tables import OrgKind, TenantLevel
+from core.work import Work
+from tests.conftest import RunDatabase, make_settings, migrate_database, scratch_database
+
+T = TypeVar("T")
+
+CITY = TenantSpec(code="sc", name="同步市委巡察办", level=TenantLevel.city, orgs=[
+    OrgSpec(code="D001", name="同步市财政局", kind=OrgKind.department)])
+COUNTY_A = TenantSpec(code="sc.a", name="同步甲县委巡察办", level=TenantLevel.county,
+                      parent="sc", orgs=[OrgSpec(code="D001", name="甲县财政局",
+                                                 kind=OrgKind.department)])
+COUNTY_B = TenantSpec(code="sc.b", name="同步乙县委巡察办", level=TenantLevel.county,
+                      parent="sc", orgs=[OrgSpec(code="D001", name="乙县财政局",
+                                                 kind=OrgKind.department)])
+TREE = [CITY, COUNTY_A, COUNTY_B]
+
+
+class NoteRecorded(Event, frozen=True, kw_only=True, tag="note.recorded"):
+    """A county's note, reported up; the latest per note is kept by the city."""
+
+    note_id: int
+    text: str
+    revision: int = 1
+
+    def entity(self) -> str:
+        return f"note:{self.note_id}"
+
+
+class NoticeIssued(Event, frozen=True, kw_only=True, tag="notice.issued"):
+    """A city's notice to one county or to all."""
+
+    notice_id: int
+    text: str
+
+    def entity(self) -> str:
+        return f"notice:{self.notice_id}"
+
+
+class SyncTestPlugin:
+    """Declares the two travelling types."""
+
+    @hookimpl
+    def xuncha_event_types(self) -> list[type[Event]]:
+        return [NoteRecorded, NoticeIssued]
+
+    @hookimpl
+    def xuncha_sync_subjects(self) -> list[SyncSubject]:
+        return [SyncSubject(direction="up", entity="note", verbs=("recorded",)),
+                SyncSubject(direction="down", entity="notice", verbs=("issued",))]
+
+
+def sync_plugins(settings: Settings) -> Plugins:
+    """The platform's plugins plus :class:`SyncTestPlugin`."""
+    plugins = Plugins(settings)
+    plugins.add(SyncTestPlugin(), "synctest", "测试")
+    return plugins
+
+
+@contextmanager
+def deployment_database(tmp: Path, label: str, tree: list[TenantSpec]) -> Iterator[RunDatabase]:
+    """A migrated scratch database holding ``tree``."""
+    with scratch_database(tmp, label) as run_db:
+        settings = make_settings(tmp / f"{label}-home", run_db)
+        plugins = sync_plugins(settings)
+
+        async def prepare() -> None:
+            await migrate_database(settings, plugins)
+            admin = Database(run_db.admin_url)
+            await admin.start()
+            try:
+                await sync_tree(admin, tree)
+            finally:
+                await admin.stop()
+
+        asyncio.run(prepare())
+        yield run_db
+
+
+@asynccontextmanager
+async def running(settings: Settings, plugins: Plugins, service: bool = True
+                  ) -> AsyncIterator[Any]:
+    """The sync runtime (and its service, unless ``service`` is False), started."""
+    async with sync_runtime(settings, plugins) as runtime:
+        runtime.sync = SyncService(runtime) if service else None
+        if runtime.sync is not None:
+            await runtime.sync.start()
+        try:
+            yield runtime
+        finally:
+            if runtime.sync is not None:
+                await runtime.sync.stop()
+
+
+async def work_in(runtime: Any, code: str, actor: str = "test") -> Work:
+    """A unit of work in tenant ``code``."""
+    tenant = await runtime.tenants.get(code)
+    assert tenant is not None, code
+    return Work(session=runtime.db.tenant(tenant.id), tenant=tenant, actor=actor,
+                clock=runtime.clock, plugins=runtime.plugins)
+
+
+async def emit(runtime: Any, code: str, event: Event, to: str | None = None) -> str:
+    """Emit ``event`` in tenant ``code`` in a transaction of its own; returns the event id."""
+    work = await work_in(runtime, code)
+    async with work.transaction():
+        env = work.emit(event, to=to)
+    return env.id
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 20.0,
+                     what: str = "condition") -> T:
+    """Poll ``probe`` until it returns something truthy (raises after ``timeout`` s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what} (last: {value!r})")
+        await asyncio.sleep(0.05)
+
+
+async def rows(runtime: Any, code: str, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows of ``sql`` (``{}`` placeholders numbered for the dialect, tenant first)."""
+    tenant = await runtime.tenants.get(code)
+    assert tenant is not None
+    db = runtime.db
+    marks = [db.dialect.mark(i + 1) for i in range(len(args) + 1)]
+    result: list[dict[str, Any]] = await db.fetch(sql.format(*marks), [tenant.id, *args],
+                                                  tenant.id)
+    return result
