@@ -9,8 +9,10 @@ deployment does not know is kept in the inbox (``stored``), not dropped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
@@ -24,97 +26,142 @@ from core.sync.tables import Replica
 from core.tenancy.model import TenantInfo
 from core.work import Work
 
-__all__ = ["Status", "apply"]
+__all__ = ["Received", "Status", "apply"]
 
 log = logging.getLogger(__name__)
 
 Status = Literal["applied", "stored", "duplicate", "rejected"]
 
 
-async def _record(session: TenantSession, incoming: codec.Incoming, subject: str,
-                  status: str, body: bytes) -> bool:
-    """Insert the inbox row; False when the event was received before."""
-    db, mark = session.db, session.db.dialect.mark
-    values = [session.tenant_id, incoming.id, incoming.origin[:64], incoming.type[:100],
-              incoming.version, subject[:255], status, body.decode("utf-8", "replace"),
-              incoming.occurred_at, datetime.now(UTC)]
+def _values(db: Database, rows: int, columns: int) -> str:
+    mark = db.dialect.mark
+    return ", ".join(
+        "(" + ", ".join(mark(r * columns + c + 1) for c in range(columns)) + ")"
+        for r in range(rows)
+    )
+
+
+async def _record(session: TenantSession,
+                  items: Sequence[tuple[Received, Status]]) -> set[str]:
+    """Insert the inbox rows; returns the ids of the events not received before."""
+    db, now, args = session.db, datetime.now(UTC), []
+    for received, status in items:
+        incoming = received.incoming
+        args += [session.tenant_id, incoming.id, incoming.origin[:64], incoming.type[:100],
+                 incoming.version, received.subject[:255], status,
+                 received.body.decode("utf-8", "replace"), incoming.occurred_at, now]
     rows = await db.fetch(
         'INSERT INTO "sync_inbox" ("tenant_id", "event_id", "origin", "type", "version", '
-        '"subject", "status", "body", "occurred_at", "received_at") VALUES ('
-        + ", ".join(mark(i) for i in range(1, 11))
-        + ') ON CONFLICT ("tenant_id", "event_id") DO NOTHING RETURNING "id"',
-        values, session.tenant_id,
+        '"subject", "status", "body", "occurred_at", "received_at") VALUES '
+        + _values(db, len(items), 10)
+        + ' ON CONFLICT ("tenant_id", "event_id") DO NOTHING RETURNING "event_id"',
+        args, session.tenant_id,
     )
-    return bool(rows)
+    return {str(r["event_id"]) for r in rows}
 
 
-async def _replicate(session: TenantSession, env: Envelope) -> bool:
-    """Write the replica unless a newer version is already held; True when written."""
-    kind, _, key = env.entity.partition(":")
-    db, mark = session.db, session.db.dialect.mark
-    encoded = table_info(Replica).encode("data", msgspec.to_builtins(env.payload))
+async def _replicate(session: TenantSession, envelopes: Sequence[Envelope]) -> set[str]:
+    """Write the newest of ``envelopes`` per entity as its replica, unless a newer
+    version is held already; returns the ids of the events written."""
+    newest: dict[str, Envelope] = {}
+    for env in envelopes:
+        held = newest.get(env.entity)
+        if held is None or held.id < env.id:
+            newest[env.entity] = env
+    db, now, args = session.db, datetime.now(UTC), []
+    encode = table_info(Replica).encode
+    for env in newest.values():
+        kind, _, key = env.entity.partition(":")
+        args += [session.tenant_id, env.origin, kind[:64], key[:128], env.id, env.type,
+                 encode("data", msgspec.to_builtins(env.payload)), env.occurred_at, now]
     rows = await db.fetch(
         'INSERT INTO "replica" ("tenant_id", "origin", "kind", "key", "version", "type", '
-        '"data", "occurred_at", "received_at") VALUES ('
-        + ", ".join(mark(i) for i in range(1, 10))
-        + ') ON CONFLICT ("tenant_id", "origin", "kind", "key") DO UPDATE SET '
+        '"data", "occurred_at", "received_at") VALUES ' + _values(db, len(newest), 9)
+        + ' ON CONFLICT ("tenant_id", "origin", "kind", "key") DO UPDATE SET '
         '"version" = excluded."version", "type" = excluded."type", "data" = excluded."data", '
         '"occurred_at" = excluded."occurred_at", "received_at" = excluded."received_at" '
-        'WHERE "replica"."version" < excluded."version" RETURNING "id"',
-        [session.tenant_id, env.origin, kind[:64], key[:128], env.id, env.type, encoded,
-         env.occurred_at, datetime.now(UTC)], session.tenant_id,
+        'WHERE "replica"."version" < excluded."version" RETURNING "version"',
+        args, session.tenant_id,
     )
-    return bool(rows)
+    return {str(r["version"]) for r in rows}
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message to apply: its body and subject, the envelope read from it, and
+    why it must be refused (e.g. a forged origin), if it must."""
+
+    body: bytes
+    subject: str
+    incoming: codec.Incoming
+    refusal: str | None = None
+
+
+def _event_of(known: codec.Catalog, received: Received) -> tuple[Status, Event | None]:
+    incoming = received.incoming
+    if received.refusal:
+        log.warning("sync: refused %s from %s on %s: %s", incoming.id, incoming.origin,
+                    received.subject, received.refusal)
+        return "rejected", None
+    cls = known.known(incoming)
+    if cls is None:
+        return "stored", None
+    try:
+        return "applied", codec.payload_of(incoming, cls)
+    except msgspec.ValidationError as exc:
+        log.warning("sync: %s %s does not fit its type: %s", incoming.type, incoming.id, exc)
+        return "stored", None
 
 
 async def apply(db: Database, tenant: TenantInfo, plugins: Plugins, clock: Clock,
-                body: bytes, subject: str, incoming: codec.Incoming | None = None,
-                check: Any = None) -> Status:
-    """Apply one received message to ``tenant`` (once), returning what happened.
+                batch: Sequence[Received]) -> list[Status]:
+    """Apply received messages to ``tenant`` in one transaction, each at most once.
 
     Args:
         db: the database.
         tenant: the receiving tenant.
         plugins: the plugins (for event types and ``xuncha_sync_received``).
         clock: the clock (for the unit of work handlers get).
-        body: the message body (an encoded envelope).
-        subject: the subject it arrived on.
-        incoming: the envelope if already decoded.
-        check: optional callable ``(incoming) -> str | None`` returning why the
-            message must be refused (e.g. a forged origin); refused messages are
-            kept in the inbox as ``rejected``.
+        batch: the messages, in stream order.
+
+    Returns:
+        What happened to each message: ``applied``, ``duplicate`` (received
+        before), ``stored`` (type or version unknown here) or ``rejected``.
+        ``xuncha_sync_received`` sees the applied events in order, except one
+        superseded by a newer version of its replica (held or in the batch).
     """
-    incoming = incoming or codec.decode(body)
     known = codec.catalog(plugins)
-    refusal = check(incoming) if check is not None else None
-    event: Event | None = None
-    status: Status = "applied"
-    if refusal:
-        log.warning("sync: refused %s from %s on %s: %s", incoming.id, incoming.origin,
-                    subject, refusal)
-        status = "rejected"
-    else:
-        cls = known.known(incoming)
-        if cls is None:
-            status = "stored"
-        else:
-            try:
-                event = codec.payload_of(incoming, cls)
-            except msgspec.ValidationError as exc:
-                log.warning("sync: %s %s does not fit its type: %s", incoming.type,
-                            incoming.id, exc)
-                status = "stored"
     session = db.tenant(tenant.id)
-    work = Work(session=session, tenant=tenant, actor=f"sync:{incoming.origin}"[:128],
-                clock=clock, plugins=plugins)
+    work = Work(session=session, tenant=tenant, actor="sync", clock=clock, plugins=plugins)
+    judged = [_event_of(known, received) for received in batch]
+    seen: set[str] = set()
+    firsts = []  # a message twice in one batch counts once
+    for received, (status, _) in zip(batch, judged, strict=True):
+        if received.incoming.id not in seen:
+            seen.add(received.incoming.id)
+            firsts.append((received, status))
     async with work.transaction():
-        if not await _record(session, incoming, subject, status, body):
-            return "duplicate"
-        if event is not None:
-            env = Envelope(id=incoming.id, type=incoming.type, version=incoming.version,
-                           origin=incoming.origin, entity=incoming.entity,
-                           occurred_at=incoming.occurred_at, payload=event)
-            if not type(event).replicated or await _replicate(session, env):
-                await plugins.collect("xuncha_sync_received", tenant.plugins, event=env,
-                                      tenant=tenant, work=work)
-    return status
+        new = await _record(session, firsts) if firsts else set()
+        fresh: list[Envelope] = []
+        statuses: list[Status] = []
+        for received, (status, event) in zip(batch, judged, strict=True):
+            incoming = received.incoming
+            if incoming.id not in new:
+                statuses.append("duplicate")
+                continue
+            new.discard(incoming.id)
+            statuses.append(status)
+            if event is not None:
+                fresh.append(Envelope(
+                    id=incoming.id, type=incoming.type, version=incoming.version,
+                    origin=incoming.origin, entity=incoming.entity,
+                    occurred_at=incoming.occurred_at, payload=event))
+        replicated = [env for env in fresh if type(env.payload).replicated]
+        written = await _replicate(session, replicated) if replicated else set()
+        for env in fresh:
+            if type(env.payload).replicated and env.id not in written:
+                continue  # superseded by a newer version, held or in this batch
+            work.actor = f"sync:{env.origin}"[:128]
+            await plugins.collect("xuncha_sync_received", tenant.plugins, event=env,
+                                  tenant=tenant, work=work)
+    return statuses

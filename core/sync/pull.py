@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 FETCH_BATCH = 200
 FETCH_TIMEOUT = 0.5
 
-Handler = Callable[[Msg, codec.Incoming], Awaitable[str]]
-"""Applies one decoded message; returns the status (``applied``, ``duplicate``, ...)."""
+Handler = Callable[[list[tuple[Msg, codec.Incoming]]], Awaitable[list[str]]]
+"""Applies decoded messages in one transaction; returns each one's status
+(``applied``, ``duplicate``, ``stored``, ``rejected`` or ``skipped``)."""
 
 
 @dataclass
@@ -130,26 +131,39 @@ class Puller:
             log.warning("sync %s: %s (attempt %d)", self.name, self.stats.last_error, failures)
 
     async def _apply_all(self, messages: list[Msg]) -> None:
-        for index, msg in enumerate(messages):
+        """Apply a fetched batch in one transaction; if that fails, one by one, so
+        what can be applied is, and the first failure and everything after it
+        come back later in order."""
+        decoded = []
+        for msg in messages:
             try:
-                status = await self._apply(msg)
-            except BaseException:
-                # Keep the order: this one and the rest come back together.
-                for rest in messages[index:]:
-                    await _quietly(rest.nak(delay=0.5))
+                decoded.append((msg, codec.decode(msg.data)))
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                # Not an envelope at all: there is no id to keep it under.
+                log.error("sync %s: dropped a message that is not an envelope on %s: %s",
+                          self.name, msg.subject, exc)
+                await msg.term()
+        try:
+            statuses = await self.handle(decoded)
+        except Exception:
+            if len(decoded) == 1:
+                await _quietly(decoded[0][0].nak(delay=0.5))
                 raise
+            log.warning("sync %s: batch of %d failed, applying one by one", self.name,
+                        len(decoded), exc_info=True)
+            for index, item in enumerate(decoded):
+                try:
+                    [status] = await self.handle([item])
+                except BaseException:
+                    for msg, _ in decoded[index:]:
+                        await _quietly(msg.nak(delay=0.5))
+                    raise
+                await item[0].ack()
+                self._count(status)
+            return
+        for (msg, _), status in zip(decoded, statuses, strict=True):
             await msg.ack()
             self._count(status)
-
-    async def _apply(self, msg: Msg) -> str:
-        try:
-            incoming = codec.decode(msg.data)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            # Not an envelope at all: there is no id to keep it under.
-            log.error("sync %s: dropped a message that is not an envelope on %s: %s",
-                      self.name, msg.subject, exc)
-            return "rejected"
-        return await self.handle(msg, incoming)
 
     def _count(self, status: str) -> None:
         stats = self.stats

@@ -24,8 +24,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
 from core.sync import codec, outbox
-from core.sync.apply import apply
-from core.sync.pull import Puller
+from core.sync.apply import Received, apply
+from core.sync.pull import Handler, Puller
 from core.sync.relay import Relay
 from core.sync.subjects import (
     BROADCAST,
@@ -164,35 +164,44 @@ class SyncService:
         await ensure_down_consumer(js, code)
         self._known_counties.add(code)
 
-    async def _apply(self, tenant: TenantInfo, msg: Msg, incoming: codec.Incoming,
-                     refusal: str | None) -> str:
+    async def _apply(self, tenant: TenantInfo, batch: list[tuple[Msg, codec.Incoming, str | None]]
+                     ) -> list[str]:
         runtime = self.runtime
-        return await apply(runtime.db, tenant, runtime.plugins, runtime.clock, msg.data,
-                           msg.subject, incoming, check=lambda _: refusal)
+        received = [Received(body=msg.data, subject=msg.subject, incoming=incoming,
+                             refusal=refusal) for msg, incoming, refusal in batch]
+        return list(await apply(runtime.db, tenant, runtime.plugins, runtime.clock, received))
 
-    def _up_handler(self, city: TenantInfo) -> Any:
-        async def handle(msg: Msg, incoming: codec.Incoming) -> str:
-            if incoming.target != city.code:
-                return "skipped"  # another city's county on a shared server
-            parts = msg.subject.split(".")
-            refusal = None
-            if len(parts) < 2 or parts[1] != token(incoming.origin):
-                refusal = f"来源 {incoming.origin} 与主题 {msg.subject} 不符"
-            status = await self._apply(city, msg, incoming, refusal)
-            if refusal is None:
-                await self._ensure_county(incoming.origin)
-            return status
+    def _up_handler(self, city: TenantInfo) -> Handler:
+        async def handle(batch: list[tuple[Msg, codec.Incoming]]) -> list[str]:
+            mine = []
+            for msg, incoming in batch:
+                if incoming.target != city.code:
+                    continue  # another city's county on a shared server
+                parts = msg.subject.split(".")
+                refusal = None
+                if len(parts) < 2 or parts[1] != token(incoming.origin):
+                    refusal = f"来源 {incoming.origin} 与主题 {msg.subject} 不符"
+                mine.append((msg, incoming, refusal))
+            applied = iter(await self._apply(city, mine))
+            for _, incoming, refusal in mine:
+                if refusal is None:
+                    await self._ensure_county(incoming.origin)
+            return [next(applied) if incoming.target == city.code else "skipped"
+                    for _, incoming in batch]
 
         return handle
 
-    def _down_handler(self, county: TenantInfo) -> Any:
-        async def handle(msg: Msg, incoming: codec.Incoming) -> str:
-            refusal = None
-            if incoming.origin != county.parent_code:
-                refusal = f"来源 {incoming.origin} 不是本机构的上级 {county.parent_code}"
-            elif incoming.target not in ("", county.code):
-                refusal = f"收件方 {incoming.target} 不是本机构"
-            return await self._apply(county, msg, incoming, refusal)
+    def _down_handler(self, county: TenantInfo) -> Handler:
+        async def handle(batch: list[tuple[Msg, codec.Incoming]]) -> list[str]:
+            checked = []
+            for msg, incoming in batch:
+                refusal = None
+                if incoming.origin != county.parent_code:
+                    refusal = f"来源 {incoming.origin} 不是本机构的上级 {county.parent_code}"
+                elif incoming.target not in ("", county.code):
+                    refusal = f"收件方 {incoming.target} 不是本机构"
+                checked.append((msg, incoming, refusal))
+            return await self._apply(county, checked)
 
         return handle
 
