@@ -48,8 +48,16 @@ def xuncha_template_dirs() -> list[Path]:
 @hookimpl
 def xuncha_event_types() -> list[type[Any]]:
     from core.inspection.events import WORKFLOW_EVENTS
+    from core.linkage.events import LINKAGE_EVENTS
 
-    return list(WORKFLOW_EVENTS)
+    return [*WORKFLOW_EVENTS, *LINKAGE_EVENTS]
+
+
+@hookimpl
+def xuncha_sync_subjects() -> list[Any]:
+    from core.linkage.events import LINKAGE_SUBJECTS
+
+    return list(LINKAGE_SUBJECTS)
 
 
 @hookimpl
