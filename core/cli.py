@@ -220,6 +220,45 @@ def tenants_tree(ctx: Context) -> None:
     show(None, 0)
 
 
+@cli.command("nats-config")
+@click.option("--tenants", "folder", type=click.Path(path_type=Path), default=None,
+              help="机构定义文件目录（默认 XUNCHA_TENANTS_DIR）")
+@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="输出目录（已有的密码会保留）")
+@click.option("--city", default=None, help="市级机构代码（目录中有多个市级机构时必填）")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="市级中心叶节点端口的地址（各县连接此地址）")
+@click.option("--hub-port", type=click.IntRange(1, 65535), default=4222, show_default=True,
+              help="市级中心客户端端口")
+@click.option("--leaf-port", type=click.IntRange(1, 65535), default=7422, show_default=True,
+              help="市级中心叶节点端口")
+@click.option("--county-port-base", type=click.IntRange(1, 65535), default=4230,
+              show_default=True, help="第 i 个县（区）叶节点的客户端端口为此值加 i")
+@click.option("--store-dir", type=click.Path(path_type=Path), default=None,
+              help="JetStream 存储目录的上级目录（默认 <输出目录>/store）")
+@pass_context
+def nats_config(ctx: Context, folder: Path | None, out: Path, city: str | None, host: str,
+                hub_port: int, leaf_port: int, county_port_base: int,
+                store_dir: Path | None) -> None:
+    """生成市级中心与各县（区）叶节点的 nats-server 配置及环境变量文件。"""
+    from core.sync.natsconfig import NatsConfigError, generate
+
+    folder = folder or ctx.settings.tenants_dir
+    try:
+        topology, written = generate(
+            load_tree(folder), out, city=city, host=host, hub_port=hub_port,
+            leaf_port=leaf_port, county_port_base=county_port_base, store_dir=store_dir)
+    except (TenantFileError, NatsConfigError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"无法写入 {out}：{exc.strerror or exc}")
+    click.echo(f"已为 {topology.city_name}（{topology.city}）及 {len(topology.counties)} 个县（区）"
+               f"生成 NATS 配置（{len(written)} 个文件，位于 {out}）：")
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo("hub.conf 与 leaf-*.conf 含连接密码（权限 0600），请勿提交或外传。")
+
+
 @cli.group()
 def orgs() -> None:
     """被巡察对象。"""

@@ -8,6 +8,7 @@ port) and stops it with the app.
 from __future__ import annotations
 
 import ctypes
+import json
 import shutil
 import signal
 import socket
@@ -54,11 +55,17 @@ class EmbeddedNats:
         store_dir: JetStream store directory.
         port: client port; 0 picks a free one.
         extra_args: more command-line arguments (tests use them for topology).
+        config_file: a nats-server configuration file; when given, it alone
+            decides address, port, JetStream and store (``store_dir`` then only
+            holds the log and the ports file), and ``port`` is read back from
+            the server once it listens.
     """
 
-    def __init__(self, store_dir: Path, port: int = 0, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(self, store_dir: Path, port: int = 0, extra_args: tuple[str, ...] = (),
+                 config_file: Path | None = None) -> None:
         self.store_dir = store_dir
-        self.port = port or free_port()
+        self.config_file = config_file
+        self.port = port if config_file is not None else port or free_port()
         self.extra_args = extra_args
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -75,9 +82,12 @@ class EmbeddedNats:
         """
         self.store_dir.mkdir(parents=True, exist_ok=True)
         log_file = self.store_dir / "nats-server.log"
+        if self.config_file is not None:
+            where = ["-c", str(self.config_file)]
+        else:
+            where = ["-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
         args = [
-            str(nats_server_binary()), "-a", "127.0.0.1", "-p", str(self.port),
-            "-js", "-sd", str(self.store_dir), "-l", str(log_file),
+            str(nats_server_binary()), *where, "-l", str(log_file),
             "--ports_file_dir", str(self.store_dir), *self.extra_args,
         ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -91,11 +101,22 @@ class EmbeddedNats:
                 raise RuntimeError(
                     f"内置 nats-server 启动失败（端口 {self.port}）：{_tail(log_file)}"
                 )
-            if ports_file.exists():
+            if ports_file.exists() and self._read_port(ports_file):
                 return
             time.sleep(0.02)
         self.stop()
         raise RuntimeError(f"内置 nats-server 在 {timeout:.0f} 秒内未就绪（端口 {self.port}）")
+
+    def _read_port(self, ports_file: Path) -> bool:
+        """With a config file, read the client port from the ports file (False until written)."""
+        if self.config_file is None:
+            return True
+        try:
+            urls = json.loads(ports_file.read_text(encoding="utf-8"))["nats"]
+            self.port = int(urls[0].rsplit(":", 1)[1])
+        except (OSError, ValueError, KeyError, IndexError):
+            return False
+        return True
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL after ``timeout``)."""
