@@ -56,7 +56,7 @@ class Messaging:
             self.nc = await asyncio.wait_for(nats.connect(
                 self.url, connect_timeout=3, allow_reconnect=True, max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5, name="xuncha", error_cb=_log_error,
-                inbox_prefix=self.settings.nats_inbox_prefix,
+                inbox_prefix=self.settings.nats_inbox_prefix, drain_timeout=2,
             ), timeout=5)
         except Exception as exc:
             await self.stop()

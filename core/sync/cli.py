@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -68,6 +69,9 @@ def add_commands(cli: click.Group) -> None:
         按 Ctrl-C 或发送 SIGTERM 停止；未确认的事件在下次启动时继续投递。
         """
         from core.sync.service import SyncService
+
+        logging.basicConfig(level=ctx.settings.log_level,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
         async def body() -> None:
             async with sync_runtime(ctx.settings, ctx.plugins) as runtime:

@@ -23,7 +23,7 @@ import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from core.sync import codec
+from core.sync import codec, faults
 from core.sync.relay import backoff
 
 __all__ = ["Handler", "PullStats", "Puller"]
@@ -161,9 +161,14 @@ class Puller:
                 await item[0].ack()
                 self._count(status)
             return
+        faults.reached("pull.before_ack")
         for (msg, _), status in zip(decoded, statuses, strict=True):
             await msg.ack()
             self._count(status)
+        repeats = statuses.count("duplicate")
+        if repeats:
+            log.info("sync %s: %d redelivered event(s) were applied before; acknowledged again",
+                     self.name, repeats)
 
     def _count(self, status: str) -> None:
         stats = self.stats

@@ -19,6 +19,7 @@ from typing import Any
 from nats.js import JetStreamContext
 
 from core.db import Database
+from core.sync import faults
 from core.sync.tables import SyncOutbox
 from core.tenancy.model import TenantInfo
 from core.tenancy.registry import TenantRegistry
@@ -117,6 +118,7 @@ class Relay:
         js = self.jetstream()
         if js is None:
             raise ConnectionError("NATS 未连接")
+        faults.reached("relay.before_publish")
         futures: list[Any] = []
         for row in rows:
             futures.append(await js.publish_async(
@@ -130,6 +132,7 @@ class Relay:
         acked = [row["id"] for row, result in zip(rows, results, strict=True)
                  if not isinstance(result, BaseException)]
         if acked:
+            faults.reached("relay.after_ack")
             await session.delete(SyncOutbox, {"id": acked})
             self.published += len(acked)
         failed = [(row, result) for row, result in zip(rows, results, strict=True)

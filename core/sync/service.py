@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0
 DUPLICATE_WINDOW = 600.0
-ACK_WAIT = 10.0
+ACK_WAIT = 5.0
 
 
 async def ensure_streams(js: JetStreamContext) -> None:

@@ -10,10 +10,8 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from core.contributions import SyncSubject
 from core.db import Database
 from core.events import Event
-from core.hookspecs import hookimpl
 from core.plugins import Plugins
 from core.settings import Settings
 from core.sync.cli import sync_runtime
@@ -23,6 +21,7 @@ from core.tenancy.model import OrgSpec, TenantSpec
 from core.tenancy.tables import OrgKind, TenantLevel
 from core.work import Work
 from tests.conftest import RunDatabase, make_settings, migrate_database, scratch_database
+from tests.sync import fault_plugin
 
 T = TypeVar("T")
 
@@ -37,44 +36,10 @@ COUNTY_B = TenantSpec(code="sc.b", name="同步乙县委巡察办", level=Tenant
 TREE = [CITY, COUNTY_A, COUNTY_B]
 
 
-class NoteRecorded(Event, frozen=True, kw_only=True, tag="note.recorded"):
-    """A county's note, reported up; the latest per note is kept by the city."""
-
-    note_id: int
-    text: str
-    revision: int = 1
-
-    def entity(self) -> str:
-        return f"note:{self.note_id}"
-
-
-class NoticeIssued(Event, frozen=True, kw_only=True, tag="notice.issued"):
-    """A city's notice to one county or to all."""
-
-    notice_id: int
-    text: str
-
-    def entity(self) -> str:
-        return f"notice:{self.notice_id}"
-
-
-class SyncTestPlugin:
-    """Declares the two travelling types."""
-
-    @hookimpl
-    def xuncha_event_types(self) -> list[type[Event]]:
-        return [NoteRecorded, NoticeIssued]
-
-    @hookimpl
-    def xuncha_sync_subjects(self) -> list[SyncSubject]:
-        return [SyncSubject(direction="up", entity="note", verbs=("recorded",)),
-                SyncSubject(direction="down", entity="notice", verbs=("issued",))]
-
-
 def sync_plugins(settings: Settings) -> Plugins:
-    """The platform's plugins plus :class:`SyncTestPlugin`."""
+    """The platform's plugins plus the test plugin (:mod:`tests.sync.fault_plugin`)."""
     plugins = Plugins(settings)
-    plugins.add(SyncTestPlugin(), "synctest", "测试")
+    plugins.add(fault_plugin, "synctest", "测试")
     return plugins
 
 

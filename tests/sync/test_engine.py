@@ -18,10 +18,9 @@ from core.settings import Settings
 from core.sync import codec
 from core.sync.subjects import subject
 from tests.conftest import RunDatabase, make_settings
+from tests.sync.fault_plugin import NoteRecorded, NoticeIssued
 from tests.sync.helpers import (
     TREE,
-    NoteRecorded,
-    NoticeIssued,
     deployment_database,
     emit,
     eventually,
