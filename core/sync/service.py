@@ -89,6 +89,7 @@ class SyncService:
         self.pullers: dict[str, Puller] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._known_counties: set[str] = set()
+        self._streams_ready = False
         self._ready = asyncio.Event()
 
     def _js(self) -> JetStreamContext | None:
@@ -120,19 +121,10 @@ class SyncService:
 
     async def _setup(self) -> None:
         """Streams and consumers (retried until NATS answers), then the pullers and the tick."""
-        tenants = await self.runtime.tenants.all()
-        cities = [t for t in tenants if not t.parent_code]
         failures = 0
-        while cities:
+        while True:
             try:
-                js = self._js()
-                if js is None:
-                    raise ConnectionError("NATS 未连接")
-                await ensure_streams(js)
-                for city in cities:
-                    await ensure_up_consumer(js, city.code)
-                    for county in self.runtime.tenants.children(city):
-                        await self._ensure_county(county.code)
+                await self._reconcile()
                 break
             except asyncio.CancelledError:
                 raise
@@ -141,15 +133,35 @@ class SyncService:
                 if failures in (1, 10) or failures % 100 == 0:
                     log.warning("sync setup: %s: %s", type(exc).__name__, exc)
                 await asyncio.sleep(min(1.0, 0.05 * 2 ** failures))
-        prefix = self.runtime.settings.nats_inbox_prefix
-        for city in cities:
-            self._pull(Puller(up_consumer(city.code), STREAM_UP, self._js, prefix,
-                              self._up_handler(city)))
-        for county in (t for t in tenants if t.parent_code):
-            self._pull(Puller(down_consumer(county.code), STREAM_DOWN, self._js, prefix,
-                              self._down_handler(county)))
         self._ready.set()
         self._spawn("tick", self._tick())
+
+    async def _reconcile(self) -> None:
+        """Make the streams, consumers and pullers match the deployment's tenants
+        (at start, then on every tick: a tenant loaded meanwhile joins in)."""
+        tenants = await self.runtime.tenants.all()
+        cities = [t for t in tenants if not t.parent_code]
+        if cities:
+            js = self._js()
+            if js is None:
+                raise ConnectionError("NATS 未连接")
+            if not self._streams_ready:
+                await ensure_streams(js)
+                self._streams_ready = True
+            for city in cities:
+                if up_consumer(city.code) not in self.pullers:
+                    await ensure_up_consumer(js, city.code)
+                for county in self.runtime.tenants.children(city):
+                    await self._ensure_county(county.code)
+        prefix = self.runtime.settings.nats_inbox_prefix
+        for city in cities:
+            if up_consumer(city.code) not in self.pullers:
+                self._pull(Puller(up_consumer(city.code), STREAM_UP, self._js, prefix,
+                                  self._up_handler(city)))
+        for county in (t for t in tenants if t.parent_code):
+            if down_consumer(county.code) not in self.pullers:
+                self._pull(Puller(down_consumer(county.code), STREAM_DOWN, self._js, prefix,
+                                  self._down_handler(county)))
 
     def _pull(self, puller: Puller) -> None:
         self.pullers[puller.name] = puller
@@ -218,3 +230,7 @@ class SyncService:
         while True:
             await self.tick()
             await asyncio.sleep(TICK_SECONDS)
+            try:
+                await self._reconcile()
+            except Exception as exc:  # retried at the next tick
+                log.warning("sync: %s: %s", type(exc).__name__, exc)

@@ -17,6 +17,9 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS replica_tenant_kind ON replica (tenant_id, kind)",
     "CREATE UNIQUE INDEX IF NOT EXISTS sync_state_tenant_key ON sync_state (tenant_id, key)",
     "CREATE INDEX IF NOT EXISTS sync_outbox_tenant_order ON sync_outbox (tenant_id, id)",
+    # Tenants loaded before parent_code existed learn their parent's code.
+    'UPDATE "tenant" SET "parent_code" = (SELECT p."code" FROM "tenant" p '
+    'WHERE p."id" = "tenant"."parent") WHERE "parent" IS NOT NULL AND "parent_code" IS NULL',
 ]
 
 
