@@ -170,3 +170,19 @@ def test_the_wire_form_round_trips() -> None:
     assert (incoming.id, incoming.target, incoming.origin) == (env.id, "sc", "sc.a")
     assert codec.payload_of(incoming, NoteRecorded) == env.payload
     assert str(uuid7()) > env.id
+
+
+async def test_the_latest_of_many_revisions_wins(runtime: Any) -> None:
+    last = ""
+    for revision in range(1, 31):
+        last = await emit(runtime, "sc.a", NoteRecorded(note_id=60, text=f"第 {revision} 稿",
+                                                        revision=revision))
+
+    async def settled() -> bool:
+        found = [r for r in await rows(runtime, "sc", REPLICA, "note") if r["key"] == "60"]
+        return bool(found) and found[0]["version"] == last
+
+    await eventually(settled, what="the last revision")
+    [replica] = [r for r in await rows(runtime, "sc", REPLICA, "note") if r["key"] == "60"]
+    data = replica["data"]
+    assert (json.loads(data) if isinstance(data, str) else data)["revision"] == 30
