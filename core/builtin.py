@@ -14,6 +14,7 @@ from core.contributions import (
 )
 from core.hookspecs import hookimpl
 from core.inspection.permissions import WORKFLOW_PERMISSIONS
+from core.linkage.permissions import LINKAGE_PERMISSIONS
 
 __all__: list[str] = []
 
@@ -29,20 +30,25 @@ def xuncha_routes() -> list[Any]:
     from core.authz.api import RoleController
     from core.identity.routes import identity_routes
     from core.inspection.routes import inspection_handlers
+    from core.linkage.city_api import CityController
+    from core.linkage.city_pages import city_page_handlers
+    from core.linkage.directives_api import DirectiveController
+    from core.linkage.directives_pages import directive_pages
     from core.tenancy.api import OrgController, TenantController
     from core.web.pages import page_handlers
     from core.web.system import system_handlers
 
     return [OrgController, TenantController, RoleController, audit_head, *inspection_handlers(),
-            *page_handlers,
-            *system_handlers, *identity_routes()]
+            DirectiveController, *directive_pages, *page_handlers,
+            *system_handlers, *identity_routes(), CityController, *city_page_handlers]
 
 
 @hookimpl
 def xuncha_template_dirs() -> list[Path]:
     return [Path(__file__).parent / "web" / "templates",
             Path(__file__).parent / "inspection" / "templates",
-            Path(__file__).parent / "identity" / "templates"]
+            Path(__file__).parent / "identity" / "templates",
+            Path(__file__).parent / "linkage" / "templates"]
 
 
 @hookimpl
@@ -61,12 +67,42 @@ def xuncha_sync_subjects() -> list[Any]:
 
 
 @hookimpl
-def xuncha_menu_items() -> list[MenuItem]:
+def xuncha_menu_items(tenant: Any) -> list[MenuItem]:
+    from core.linkage.directives_pages import menu_items as linkage_menu
+    from core.linkage.model import is_city
+
     return [
         MenuItem(label="首页", path="", order=0),
         MenuItem(label="巡察轮次", path="rounds", order=10),
         MenuItem(label="整改台账", path="ledger", order=20),
+        *linkage_menu(tenant),
+        *([MenuItem(label="下级巡察机构", path="counties", order=29)] if is_city(tenant) else []),
     ]
+
+
+@hookimpl
+async def xuncha_sync_outgoing(events: Any, work: Any) -> None:
+    from core.linkage.answers import report_answers
+    from core.linkage.reports import sync_outgoing
+
+    await report_answers(events, work)
+    await sync_outgoing(events, work)
+
+
+@hookimpl
+async def xuncha_sync_received(event: Any, tenant: Any, work: Any) -> None:
+    from core.linkage.reports import sync_received
+    from core.linkage.shared import forward_shared_finding
+
+    await forward_shared_finding(event, work)
+    await sync_received(event, tenant, work)
+
+
+@hookimpl
+async def xuncha_sync_tick(tenant: Any, runtime: Any) -> None:
+    from core.linkage.reports import sync_tick
+
+    await sync_tick(tenant, runtime)
 
 
 @hookimpl
@@ -111,7 +147,10 @@ def xuncha_permissions() -> list[Permission]:
         Permission(action="role:manage", label="授予和收回角色"),
         Permission(action="role:read", label="查看角色和授权"),
         Permission(action="audit:head", label="查看审计链链头"),
+        Permission(action="county:read", label="查看下级巡察机构报送的汇总数据"),
+        Permission(action="county:check", label="请求下级巡察机构核验审计链"),
         *WORKFLOW_PERMISSIONS,
+        *LINKAGE_PERMISSIONS,
     ]
 
 

@@ -1,4 +1,4 @@
-"""The core piccolo app: tenants, orgs, the audit trail and the inspection workflow."""
+"""The core piccolo app: tenants, orgs, the audit trail, the inspection workflow, sync, linkage."""
 
 from pathlib import Path
 
@@ -8,6 +8,7 @@ from core.audit.tables import AuditEntry, AuditHead
 from core.authz.tables import CasbinRule
 from core.identity.tables import Account, AccountSession, ApiToken
 from core.inspection import tables as inspection
+from core.linkage.tables import Directive, DirectiveItem
 from core.sync.tables import Replica, SyncInbox, SyncOutbox, SyncState
 from core.tenancy.tables import Org, Tenant
 
@@ -18,7 +19,8 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[Tenant, Org, AuditEntry, AuditHead, Account, AccountSession, ApiToken,
                    CasbinRule, SyncOutbox, SyncInbox, Replica, SyncState,
-                   *(getattr(inspection, name) for name in inspection.__all__)],
+                   *(getattr(inspection, name) for name in inspection.__all__),
+                   Directive, DirectiveItem],
     migration_dependencies=[],
     commands=[],
 )

@@ -26,7 +26,7 @@ from core.inspection.common import (
     require_target,
     stages_from,
 )
-from core.inspection.events import ClueClosed, ClueRecorded, ClueReferred
+from core.inspection.events import ClueChanged, ClueClosed, ClueRecorded, ClueReferred
 from core.inspection.model import (
     CLUE_STATUS_LABELS,
     ClueGrade,
@@ -193,6 +193,12 @@ def _day(value: date | None, today: date, field: str, what: str,
     return day
 
 
+def _changed(row: dict[str, Any], was_city_managed: bool) -> ClueChanged:
+    return ClueChanged(clue_id=row["id"], inspection_id=row["inspection_id"], grade=row["grade"],
+                       status=row["status"], city_managed=bool(row["city_managed"]),
+                       was_city_managed=was_city_managed)
+
+
 async def _set(work: Work, row: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """Update the clue if its status is still the one read; else 409."""
     values = {**values, "updated_at": work.clock.now()}
@@ -244,11 +250,13 @@ async def update_clue(work: Work, clue_id: int, data: ClueUpdate) -> dict[str, A
         _require_status(row, [ClueStatus.recorded], "修改")
         if not values:
             return row
+        was_city_managed = bool(row["city_managed"])
         row = await _set(work, row, values)
         detail = {k: v for k, v in values.items() if k != "persons"}
         if "persons" in values:
             detail["persons_count"] = len(values["persons"])
         await work.audit("clue.update", "clue", clue_id, detail)
+        work.emit(_changed(row, was_city_managed))
         return row
 
 
@@ -310,6 +318,7 @@ async def receive_clue(work: Work, clue_id: int, data: ClueReceipt) -> dict[str,
                                      "received_on": received_on})
         await work.audit("clue.receive", "clue", clue_id,
                          {"received_on": received_on.isoformat()})
+        work.emit(_changed(row, bool(row["city_managed"])))
         return row
 
 

@@ -13,17 +13,32 @@ from core.events import Event
 
 __all__ = [
     "WORKFLOW_EVENTS",
+    "ClueChanged",
     "ClueClosed",
     "ClueRecorded",
     "ClueReferred",
     "DisclosureRecorded",
     "FindingChanged",
     "FindingRecorded",
+    "InspectionPlanned",
     "InspectionStageChanged",
     "RectificationItemChanged",
     "RectificationReportSubmitted",
     "WorkingPaperSigned",
 ]
+
+
+class InspectionPlanned(Event, frozen=True, kw_only=True, tag="inspection.planned"):
+    """An inspection was created, or its plan (title, targets, dates) changed."""
+
+    inspection_id: int
+    round_id: int
+    kind: str
+    title: str
+    created: bool = False
+
+    def entity(self) -> str:
+        return f"inspection:{self.inspection_id}"
 
 
 class InspectionStageChanged(Event, frozen=True, kw_only=True, tag="inspection.stage_changed"):
@@ -69,7 +84,10 @@ class FindingRecorded(Event, frozen=True, kw_only=True, tag="finding.recorded"):
 
 
 class FindingChanged(FindingRecorded, frozen=True, kw_only=True, tag="finding.changed"):
-    """A recorded problem was changed (e.g. marked shared); it carries the new values."""
+    """A recorded problem was changed (e.g. marked shared); it carries the new values
+    and whether it was shared before (so an un-share can be told apart)."""
+
+    was_shared: bool = False
 
 
 class ClueRecorded(Event, frozen=True, kw_only=True, tag="clue.recorded"):
@@ -79,6 +97,20 @@ class ClueRecorded(Event, frozen=True, kw_only=True, tag="clue.recorded"):
     inspection_id: int
     grade: str
     city_managed: bool
+
+    def entity(self) -> str:
+        return f"clue:{self.clue_id}"
+
+
+class ClueChanged(Event, frozen=True, kw_only=True, tag="clue.changed"):
+    """A clue was edited or signed for; ``was_city_managed`` is the flag before."""
+
+    clue_id: int
+    inspection_id: int
+    grade: str
+    status: str
+    city_managed: bool
+    was_city_managed: bool
 
     def entity(self) -> str:
         return f"clue:{self.clue_id}"
@@ -156,8 +188,9 @@ class DisclosureRecorded(Event, frozen=True, kw_only=True, tag="disclosure.recor
 
 
 WORKFLOW_EVENTS: list[type[Event]] = [
-    InspectionStageChanged, WorkingPaperSigned, FindingRecorded, FindingChanged,
-    ClueRecorded, ClueReferred, ClueClosed, RectificationItemChanged,
+    InspectionPlanned, InspectionStageChanged, WorkingPaperSigned, FindingRecorded,
+    FindingChanged, ClueRecorded, ClueChanged, ClueReferred, ClueClosed,
+    RectificationItemChanged,
     RectificationReportSubmitted, DisclosureRecorded,
 ]
 """The workflow's event types, registered through ``xuncha_event_types``."""

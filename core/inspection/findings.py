@@ -254,6 +254,7 @@ async def update_finding(work: Work, finding_id: int, data: FindingUpdate) -> Fi
                              {"changed": sorted(changes),
                               "values": {k: [row[k], v] for k, v in changes.items()
                                          if k != "description"}})
+            was_shared = bool(row["shared"])
             row = await get_or_404(session, Finding, finding_id, "问题")
-            work.emit(FindingChanged(**_event_fields(row)))
+            work.emit(FindingChanged(**_event_fields(row), was_shared=was_shared))
     return await _one(work, row)

@@ -10,6 +10,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from core.inspection.common import load_inspection, require_stage, stages_from
+from core.inspection.events import InspectionPlanned
 from core.inspection.model import (
     REPORT_STEP_LABELS,
     STAGE_LABELS,
@@ -17,8 +18,16 @@ from core.inspection.model import (
     Retention,
     Stage,
 )
+from core.inspection.planning import (
+    check_dates,
+    check_orgs,
+    create_inspection,
+    kind_labels,
+    log_entry,
+    set_targets,
+)
 from core.inspection.stages import advance, allowed_next, release_team
-from core.inspection.tables import Inspection, InspectionLog, InspectionTarget, Round
+from core.inspection.tables import Inspection, InspectionLog, InspectionTarget
 from core.tenancy.tables import Org
 from core.web.deps import CurrentWork, Session
 from core.web.errors import FieldError, InputError
@@ -158,12 +167,6 @@ class LogOut(msgspec.Struct, kw_only=True):
     remark: str
 
 
-async def kind_labels(work: Work) -> dict[str, Any]:
-    """The inspection kinds enabled for the tenant (core and plugins), by code."""
-    kinds = await work.plugins.gather("xuncha_inspection_kinds", work.tenant.plugins)
-    return {k.code: k for k in kinds}
-
-
 async def _targets(session: Session, inspection_ids: list[int]) -> dict[int, list[Target]]:
     links = await session.list(InspectionTarget, {"inspection_id": inspection_ids}, limit=None)
     orgs = {o["id"]: o for o in await session.list(
@@ -194,32 +197,6 @@ async def _out_many(work: Work, rows: list[dict[str, Any]]) -> list[InspectionOu
 async def _out(work: Work, inspection_id: int) -> InspectionOut:
     (out,) = await _out_many(work, [await load_inspection(work.session, inspection_id)])
     return out
-
-
-async def _check_orgs(work: Work, org_ids: list[int]) -> list[int]:
-    unique = sorted(set(org_ids))
-    found = await work.session.list(Org, {"id": unique, "active": True}, limit=None)
-    if len(found) != len(unique):
-        raise InputError([FieldError("org_ids", "被巡察对象不存在或已停用")])
-    return unique
-
-
-async def _set_targets(work: Work, inspection_id: int, org_ids: list[int]) -> None:
-    await work.session.delete(InspectionTarget, {"inspection_id": inspection_id})
-    await work.session.insert(InspectionTarget, [
-        {"inspection_id": inspection_id, "org_id": org_id} for org_id in org_ids])
-
-
-def _check_dates(start: date | None, end: date | None) -> None:
-    if start is not None and end is not None and end < start:
-        raise InputError([FieldError("onsite_end", "撤离日期不能早于进驻日期")])
-
-
-async def log_entry(work: Work, inspection_id: int, kind: str, from_value: str, to_value: str,
-               remark: str) -> None:
-    await work.session.insert(InspectionLog, [{
-        "inspection_id": inspection_id, "kind": kind, "from_value": from_value,
-        "to_value": to_value, "actor": work.actor, "at": work.clock.now(), "remark": remark}])
 
 
 _REPORT_STEPS = list(ReportStep)
@@ -264,27 +241,10 @@ class InspectionController(Controller):
     async def create_inspection(self, work: CurrentWork,
                                 data: JSONBody[InspectionIn]) -> InspectionOut:
         """Plan an inspection of one or more orgs in a round."""
-        kinds = await kind_labels(work)
-        kind = kinds.get(data.kind)
-        if kind is None:
-            raise InputError([FieldError("kind", f"巡察类型 {data.kind} 不存在或未启用")])
-        if kind.needs_topic and not data.topic.strip():
-            raise InputError([FieldError("topic", f"{kind.label}须填写专项主题")])
-        _check_dates(data.onsite_start, data.onsite_end)
-        async with work.transaction():
-            round_row = await work.session.get(Round, data.round_id)
-            if round_row is None:
-                raise InputError([FieldError("round_id", "巡察轮次不存在")])
-            org_ids = await _check_orgs(work, data.org_ids)
-            title = data.title or f"{round_row['name']}{data.team_name}{kind.label}"
-            (new_id,) = await work.session.insert(Inspection, [{
-                "round_id": data.round_id, "kind": data.kind, "topic": data.topic.strip(),
-                "title": title, "team_name": data.team_name, "onsite_start": data.onsite_start,
-                "onsite_end": data.onsite_end}])
-            await _set_targets(work, new_id, org_ids)
-            await log_entry(work, new_id, "stage", "", Stage.planned.value, "拟定巡察任务")
-            await work.audit("inspection.create", "inspection", new_id,
-                             {"title": title, "org_ids": org_ids})
+        new_id = await create_inspection(
+            work, round_id=data.round_id, kind=data.kind, org_ids=data.org_ids,
+            title=data.title, topic=data.topic, team_name=data.team_name,
+            onsite_start=data.onsite_start, onsite_end=data.onsite_end)
         return await _out(work, new_id)
 
     @patch("/{inspection_id:int}", opt={"action": "inspection:write"}, summary="修改巡察任务")
@@ -298,14 +258,17 @@ class InspectionController(Controller):
             org_ids = changes.pop("org_ids", None)
             if org_ids is not None:
                 require_stage(row, [Stage.planned], "调整被巡察对象")
-                await _set_targets(work, inspection_id, await _check_orgs(work, org_ids))
-            _check_dates(changes.get("onsite_start", row["onsite_start"]),
-                         changes.get("onsite_end", row["onsite_end"]))
+                await set_targets(work, inspection_id, await check_orgs(work, org_ids))
+            check_dates(changes.get("onsite_start", row["onsite_start"]),
+                        changes.get("onsite_end", row["onsite_end"]))
             changes["version"] = int(row["version"]) + 1
             changes["updated_at"] = work.clock.now()
             await work.session.update(Inspection, {"id": inspection_id}, changes)
             await work.audit("inspection.update", "inspection", inspection_id,
                              msgspec.to_builtins({**changes, "org_ids": org_ids}))
+            work.emit(InspectionPlanned(inspection_id=inspection_id, round_id=row["round_id"],
+                                        kind=row["kind"],
+                                        title=changes.get("title", row["title"])))
         return await _out(work, inspection_id)
 
     @post("/{inspection_id:int}/stage", opt={"action": "inspection:advance"},

@@ -144,7 +144,11 @@ class ClueStats(Event, frozen=True, kw_only=True, tag="clue_stats.updated"):
 
 
 class CityClueReported(Event, frozen=True, kw_only=True, tag="city_clue.reported"):
-    """A clue about a city-managed cadre, which goes to the city with its persons."""
+    """A clue about a city-managed cadre, which goes to the city with its persons.
+
+    ``withdrawn`` (with persons and texts emptied) when the county found the
+    cadre is not city-managed after all: the city's copy is overwritten.
+    """
 
     clue_id: int
     inspection_id: int
@@ -155,6 +159,9 @@ class CityClueReported(Event, frozen=True, kw_only=True, tag="city_clue.reported
     status: str
     reply_due: date | None = None
     concluded_on: date | None = None
+    title: str = ""
+    org_name: str = ""
+    withdrawn: bool = False
 
     def entity(self) -> str:
         return f"city_clue:{self.clue_id}"

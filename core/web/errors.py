@@ -57,6 +57,8 @@ _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"Expected `(?:array|object)` of length >= (\d+)"), lambda m: f"至少 {m[1]} 项"),
     (re.compile(r"Missing required (?:path|query|header|cookie) parameter"),
      lambda m: "缺少必填参数"),
+    (re.compile(r"Invalid RFC3339 encoded date(?!time)"),
+     lambda m: "输入无效：日期应为 YYYY-MM-DD 格式"),
     (re.compile(r"JSON is malformed|malformed", re.I), lambda m: "JSON 格式错误"),
     (re.compile(r"Input data was truncated"), lambda m: "JSON 不完整"),
 ]

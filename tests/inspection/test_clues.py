@@ -269,11 +269,17 @@ async def test_referral_sets_the_reply_due_and_follows_the_rules(
 class Recorder:
     """Stands in for the plugin manager: keeps the events dispatched after commit."""
 
+    names: tuple[str, ...] = ()  # no plugin: no event travels (see ``core.sync.codec``)
+
     def __init__(self) -> None:
         self.events: list[Any] = []
 
+    def collect_now(self, hook: str, **kwargs: Any) -> list[Any]:
+        return []
+
     async def collect(self, hook: str, tenant_plugins: Any, **kwargs: Any) -> list[Any]:
-        self.events.append(kwargs["event"].payload)
+        if hook == "xuncha_on_event":  # not ``xuncha_sync_outgoing``, called before commit
+            self.events.append(kwargs["event"].payload)
         return []
 
 
