@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= var/demo
+DEMO_ARGS ?=
+DEMO_SINGLE_HOME ?= var/demo-single
 
-.PHONY: demo test lint test-sqlite test-postgres bench clean
+.PHONY: demo demo-single test lint test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("需要 Python 3.11 或更高版本" if sys.version_info < (3, 11) else 0)'
@@ -14,10 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# A city and two counties, each its own deployment (process, SQLite file), linked by a
+# NATS hub and two leaf servers. Other ports: make demo DEMO_ARGS="--hub-port 24222".
 demo: $(STAMP)
-	XUNCHA_HOME=$(DEMO_HOME) $(BIN)/xuncha tenants sync tenants/demo
-	XUNCHA_HOME=$(DEMO_HOME) $(BIN)/xuncha demo seed
-	XUNCHA_HOME=$(DEMO_HOME) $(BIN)/xuncha serve
+	$(BIN)/xuncha demo cluster --home $(DEMO_HOME) $(DEMO_ARGS)
+
+# The whole demo tree (city and 6 counties) in one process and one database.
+demo-single: $(STAMP)
+	XUNCHA_HOME=$(DEMO_SINGLE_HOME) $(BIN)/xuncha tenants sync tenants/demo
+	XUNCHA_HOME=$(DEMO_SINGLE_HOME) $(BIN)/xuncha demo seed
+	XUNCHA_HOME=$(DEMO_SINGLE_HOME) $(BIN)/xuncha serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check core plugins tests

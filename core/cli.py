@@ -165,14 +165,21 @@ def tenants() -> None:
 
 @tenants.command("sync")
 @click.argument("folder", required=False, type=click.Path(path_type=Path))
+@click.option("--only", "only", multiple=True, metavar="CODE",
+              help="只加载该机构（可重复；如县级部署只加载本县，上级机构仅按代码关联）")
 @pass_context
-def tenants_sync(ctx: Context, folder: Path | None) -> None:
+def tenants_sync(ctx: Context, folder: Path | None, only: tuple[str, ...]) -> None:
     """从 TOML 文件加载机构树与被巡察对象（可重复执行）。"""
     folder = folder or ctx.settings.tenants_dir
     try:
         specs = load_tree(folder)
     except TenantFileError as exc:
         fail(str(exc))
+    if only:
+        unknown = [code for code in only if code not in {s.code for s in specs}]
+        if unknown:
+            fail(f"--only：机构 {'、'.join(unknown)} 不在 {folder} 的机构定义文件中")
+        specs = [s for s in specs if s.code in only]
     _migrate(ctx)
     report = run(lambda: _with_db(ctx.settings.database_admin_url, ctx.settings,
                                   lambda db: sync_tree(db, specs), ctx.plugins))

@@ -64,6 +64,28 @@ def test_demo_tree_sync_list_tree_orgs(cli_env: dict[str, str]) -> None:
     assert missing.returncode == 2 and "不存在" in missing.stderr
 
 
+def test_tenants_sync_only_loads_the_named_tenants(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XUNCHA_")}
+    env["XUNCHA_HOME"] = str(tmp_path)  # a county deployment of its own (SQLite)
+    county = xuncha(env, "tenants", "sync", "tenants/demo", "--only", "zz.zhongmu")
+    assert county.returncode == 0, county.stderr
+    assert "已加载 1 个机构" in county.stdout
+    listing = xuncha(env, "tenants", "list").stdout.splitlines()
+    assert [line.split()[0] for line in listing] == ["zz.zhongmu"]
+    # Its city is served elsewhere: known by code only (tree shows the county at the top).
+    assert xuncha(env, "tenants", "tree").stdout.startswith("中牟县委巡察办（zz.zhongmu")
+    again = xuncha(env, "tenants", "sync", "tenants/demo", "--only", "zz.zhongmu",
+                   "--only", "zz.gongyi")
+    assert "已加载 2 个机构" in again.stdout and "新增机构 1 个" in again.stdout
+    unknown = xuncha(env, "tenants", "sync", "tenants/demo", "--only", "zz.nowhere",
+                     "--only", "zz")
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == (
+        "错误：--only：机构 zz.nowhere 不在 tenants/demo 的机构定义文件中")
+    codes = [line.split()[0] for line in xuncha(env, "tenants", "list").stdout.splitlines()]
+    assert codes == ["zz.zhongmu", "zz.gongyi"], "nothing is loaded when a code is unknown"
+
+
 def test_plugins_lists_core_and_where_enabled(cli_env: dict[str, str]) -> None:
     result = xuncha(cli_env, "plugins")
     assert result.returncode == 0, result.stderr

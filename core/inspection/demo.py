@@ -4,7 +4,12 @@ Each tenant without a term gets the current term, this year's plan and three
 rounds: the first in rectification (findings, signed papers, referred clues,
 a ledger with some items overdue), the second on site or reporting, the third
 planned. The data is deterministic (seeded by tenant code); a tenant that
-already has a term is left alone, so running it twice changes nothing.
+already has a term is left alone, so running it twice changes nothing. A
+county's seeded inspections are reported up to its city (progress and
+statistics through the sync outbox), as if they had been entered one by one.
+
+``xuncha demo cluster`` (:mod:`core.inspection.demo_cluster`) runs a city and
+two counties as separate deployments on top of this.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import click
 
 from core.clock import Clock
 from core.db import Database, TenantSession
+from core.events import Event
 from core.inspection.tables import (
     Clue,
     Finding,
@@ -31,6 +37,7 @@ from core.inspection.tables import (
     WorkingPaper,
 )
 from core.tenancy.tables import Org
+from core.work import Work
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USER", "add_commands", "demo_account", "seed_tenant"]
 
@@ -59,7 +66,8 @@ def _stages_until(last: str) -> list[str]:
 
 async def _inspection(s: TenantSession, code: str, rng: random.Random, round_id: int, n: int,
                       orgs: list[dict[str, Any]], stage: str, start: date, today: date,
-                      counts: dict[str, int]) -> None:
+                      counts: dict[str, int]) -> tuple[int, list[int]]:
+    """Insert one inspection at ``stage``; returns its id and its shared findings' ids."""
     team = f"第{'一二三四五六'[n % 6]}巡察组"
     targets = [o["name"] for o in orgs]
     (iid,) = await s.insert(Inspection, [{
@@ -91,8 +99,9 @@ async def _inspection(s: TenantSession, code: str, rng: random.Random, round_id:
             "actor": "demo", "at": _instant(start - timedelta(days=20) + timedelta(days=7 * i)),
             "remark": ""}])
         previous = step
+    shared: list[int] = []
     if stage not in _after("onsite"):
-        return
+        return iid, shared
     signed = stage in _after("reviewed")
     for k in range(rng.randint(3, 6)):
         org = orgs[k % len(orgs)]
@@ -106,12 +115,16 @@ async def _inspection(s: TenantSession, code: str, rng: random.Random, round_id:
             "summary": f"{org['name']}{title}。", "materials": ["谈话笔录", "相关台账"],
             "status": "signed" if signed else "draft", "author": "demo",
             "signed_by": "demo" if signed else ""}])
+        severity = rng.choice(["general", "general", "serious"])
+        fix_now, is_shared = rng.random() < 0.2, rng.random() < 0.1
         (finding_id,) = await s.insert(Finding, [{
             "inspection_id": iid, "org_id": org["id"], "paper_id": paper_id,
             "category": category, "title": title, "description": f"{org['name']}{title}。",
-            "source": "interview", "severity": rng.choice(["general", "general", "serious"]),
-            "fix_now": rng.random() < 0.2, "shared": rng.random() < 0.1, "recorded_by": "demo"}])
+            "source": "interview", "severity": severity, "fix_now": fix_now,
+            "shared": is_shared, "recorded_by": "demo"}])
         counts["findings"] += 1
+        if is_shared:
+            shared.append(finding_id)
         if stage in _after("rectifying"):
             deadline = today + timedelta(days=rng.randint(-40, 60))
             status = rng.choice(["open", "in_progress", "in_progress", "submitted", "closed"])
@@ -129,6 +142,7 @@ async def _inspection(s: TenantSession, code: str, rng: random.Random, round_id:
             "status": "referred", "receiving_body": "discipline",
             "referred_on": start + timedelta(days=85), "reply_due": start + timedelta(days=175),
             "recorded_by": "demo"}])
+    return iid, shared
 
 
 def _after(stage: str) -> set[str]:
@@ -144,9 +158,20 @@ def _instant(day: date) -> Any:
     return datetime(day.year, day.month, day.day, 2, tzinfo=UTC)
 
 
-async def seed_tenant(db: Database, tenant_id: int, code: str, today: date) -> dict[str, int]:
-    """Seed one tenant unless it already has a term; returns what was added."""
-    s = db.tenant(tenant_id)
+async def seed_tenant(db: Database, tenant_id: int, code: str, today: date,
+                      work: Work | None = None) -> dict[str, int]:
+    """Seed one tenant unless it already has a term; returns what was added.
+
+    Args:
+        db: the database.
+        tenant_id: the tenant's id.
+        code: the tenant's code (seeds the random choices).
+        today: the day the demo data is arranged around.
+        work: for a county, a unit of work in it: the summaries of what was
+            seeded are then reported up to its city (written to the sync
+            outbox in the same transaction), as if entered one by one.
+    """
+    s = work.session if work is not None else db.tenant(tenant_id)
     counts = {"inspections": 0, "findings": 0, "items": 0}
     if await s.count(Term):
         return counts
@@ -157,7 +182,9 @@ async def seed_tenant(db: Database, tenant_id: int, code: str, today: date) -> d
     villages = {t["id"]: [o for o in orgs if o["parent"] == t["id"]] for t in townships}
     groups = [[u] for u in units[:6]] + [[t, *villages[t["id"]][:2]] for t in townships[:5]]
     rng.shuffle(groups)
-    async with s.transaction():
+    inspections: list[int] = []
+    shared: list[int] = []
+    async with work.transaction() if work is not None else s.transaction():
         (term_id,) = await s.insert(Term, [{"name": "本届", "start_date": date(
             today.year - 1, 10, 1), "end_date": date(today.year + 4, 9, 30)}])
         (plan_id,) = await s.insert(Plan, [{
@@ -174,10 +201,33 @@ async def seed_tenant(db: Database, tenant_id: int, code: str, today: date) -> d
             for n in range(3):
                 if not groups:
                     break
-                await _inspection(s, code, rng, round_id, n, groups.pop(), stage if n else (
-                    "onsite" if stage == "reporting" else stage), start, today, counts)
+                iid, found = await _inspection(s, code, rng, round_id, n, groups.pop(),
+                                               stage if n else ("onsite" if stage == "reporting"
+                                                                else stage),
+                                               start, today, counts)
+                inspections.append(iid)
+                shared.extend(found)
                 counts["inspections"] += 1
+        if work is not None:
+            await _report_up(work, inspections, shared, today)
     return counts
+
+
+async def _report_up(work: Work, inspections: list[int], shared: list[int], today: date) -> None:
+    """Emit the up-going summaries of the seeded inspections (what the city view shows)."""
+    from core.linkage import summaries
+
+    session = work.session
+    events: list[Event] = [
+        *await summaries.progress(session, inspections),
+        *await summaries.finding_stats(session, inspections),
+        *await summaries.rectification_stats(session, inspections, today),
+        *await summaries.clue_stats(session, inspections, today),
+    ]
+    if shared:
+        events += await summaries.shared_findings(session, shared)
+    for event in events:
+        work.emit(event)
 
 
 DEMO_USER = "admin"
@@ -208,22 +258,36 @@ def add_commands(cli: click.Group) -> None:
     def demo() -> None:
         """演示数据。"""
 
+    from core.inspection.demo_cluster import cluster_command
+
+    demo.add_command(cluster_command)
+
     @demo.command("seed")
     @pass_context
     def seed(ctx: Context) -> None:
         """为每个尚无届次数据的机构生成演示用的巡察轮次、问题和整改台账（可重复执行）。"""
 
+        plugins = ctx.plugins
+
         async def body(db: Database) -> list[tuple[str, dict[str, int]]]:
-            rows = await db.fetch('SELECT "id", "code" FROM "tenant" ORDER BY "id"')
-            today = Clock().today()
-            out = [(r["code"], await seed_tenant(db, r["id"], r["code"], today)) for r in rows]
-            if await demo_account(db, [r["code"] for r in rows]):
+            from core.tenancy.registry import TenantRegistry
+
+            defaults = {s.key: s.default for s in plugins.gather_now("xuncha_tenant_settings")}
+            tenants = await TenantRegistry(db, defaults).all()
+            clock = Clock()
+            out = []
+            for tenant in tenants:
+                work = Work(session=db.tenant(tenant.id), tenant=tenant, actor="cli:demo",
+                            clock=clock, plugins=plugins) if tenant.parent_code else None
+                out.append((tenant.code,
+                            await seed_tenant(db, tenant.id, tenant.code, clock.today(), work)))
+            if await demo_account(db, [t.code for t in tenants]):
                 out.append((DEMO_USER, {}))
             return out
 
         settings = ctx.settings
         for code, counts in run(lambda: _with_db(settings.database_admin_url, settings, body,
-                                                 ctx.plugins)):
+                                                 plugins)):
             if code == DEMO_USER:
                 click.echo(f"演示账号：{DEMO_USER}　密码：{DEMO_PASSWORD}（各机构的巡察办管理员；"
                            "仅供演示，正式部署请用 xuncha users create 建立账号）")

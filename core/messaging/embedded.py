@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EmbeddedNats", "free_port", "nats_server_binary"]
+__all__ = ["EmbeddedNats", "die_with_parent", "free_port", "nats_server_binary"]
 
 
 def nats_server_binary() -> Path:
@@ -59,11 +59,15 @@ class EmbeddedNats:
             decides address, port, JetStream and store (``store_dir`` then only
             holds the log and the ports file), and ``port`` is read back from
             the server once it listens.
+        own_group: start it in a process group of its own, so that a Ctrl-C
+            at the terminal reaches only the parent, which stops it in turn
+            (``xuncha demo cluster`` stops the apps before their servers).
     """
 
     def __init__(self, store_dir: Path, port: int = 0, extra_args: tuple[str, ...] = (),
-                 config_file: Path | None = None) -> None:
+                 config_file: Path | None = None, own_group: bool = False) -> None:
         self.store_dir = store_dir
+        self.own_group = own_group
         self.config_file = config_file
         self.port = port if config_file is not None else port or free_port()
         self.extra_args = extra_args
@@ -91,7 +95,8 @@ class EmbeddedNats:
             "--ports_file_dir", str(self.store_dir), *self.extra_args,
         ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        preexec_fn=_die_with_parent)
+                                        preexec_fn=die_with_parent,
+                                        process_group=0 if self.own_group else None)
         # The server writes its ports file once it listens; a connect probe
         # could be answered by another server already on the port.
         ports_file = self.store_dir / f"nats-server_{self.process.pid}.ports"
@@ -145,10 +150,12 @@ _PRCTL = _load_prctl()
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child: ask Linux to stop the server if the app dies (even by SIGKILL).
+def die_with_parent() -> None:
+    """In the child: ask Linux to send it SIGTERM when its parent dies (even by SIGKILL).
 
     Otherwise an orphaned server would keep the JetStream store after a crash.
+    (Linux sends it when the parent's *thread* that started the child ends:
+    start long-lived children from the main thread.)
     """
     if _PRCTL is not None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
