@@ -160,7 +160,8 @@ async def _sync_tenant(
     info = table_info(Tenant)
     values: dict[str, Any] = {
         "name": spec.name, "region": spec.region, "level": spec.level.value,
-        "parent": parent_id, "parent_code": spec.parent, "plugins": spec.plugins, "settings": spec.settings,
+        "parent": parent_id, "parent_code": spec.parent, "plugins": spec.plugins,
+        "settings": spec.settings,
     }
     stamped = {**values, "updated_at": datetime.now(UTC)}
     async with db.transaction():

@@ -54,8 +54,8 @@ class TenantRegistry:
             return
         info = table_info(Tenant)
         rows = await self.db.fetch(
-            'SELECT "id", "code", "name", "region", "level", "parent", "parent_code", "plugins", "settings" '
-            'FROM "tenant" ORDER BY "id"'
+            'SELECT "id", "code", "name", "region", "level", "parent", "parent_code", "plugins", '
+            '"settings" FROM "tenant" ORDER BY "id"'
         )
         by_code = {}
         for raw in rows:

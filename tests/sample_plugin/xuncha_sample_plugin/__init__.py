@@ -3,7 +3,8 @@
 It implements every hook of :mod:`core.hookspecs` with small real
 behaviour: a tenant-owned table with its migration, a JSON API and a page,
 a menu entry, an inspection kind, finding categories, permissions, default
-policies, an event type and its handler, sync subjects, a coverage target,
+policies, event types and their handler, sync subjects with a summary
+emitted before commit and a receiving hook, a sync tick, a coverage target,
 evaluation indicators, recusal conflicts, a tenant setting, a CLI command
 and startup/shutdown hooks. Some implementations are coroutines and some take only part of the
 hook's arguments, as the platform allows.
@@ -34,9 +35,13 @@ from core.contributions import (
     TeamCandidate,
     TenantSetting,
 )
+from core.events import Event
 from core.hookspecs import hookimpl
 
-__all__ = ["CONFLICTED_PREFIX", "PLUGIN_NAME", "RECEIVED", "NoteRecorded", "__version__"]
+__all__ = [
+    "CONFLICTED_PREFIX", "FROM_COUNTIES", "PLUGIN_NAME", "RECEIVED", "TICKS", "NoteRecorded",
+    "NotesTallied", "__version__",
+]
 
 __version__ = "0.3.0"
 PLUGIN_NAME = "sample"
@@ -44,17 +49,33 @@ CONFLICTED_PREFIX = "conflict-"
 """Person keys starting with this have a recusal conflict with every target org."""
 
 
-class NoteRecorded(msgspec.Struct, frozen=True, kw_only=True, tag="sample.note.recorded.v1"):
-    """A field note was recorded (the type name carries its version)."""
+class NoteRecorded(Event, frozen=True, kw_only=True, tag="farmland_note.recorded"):
+    """A field note was recorded; it travels up to the city."""
 
     tenant: str
     note_id: int
     title: str
     village: str = ""
 
+    def entity(self) -> str:
+        return f"farmland_note:{self.note_id}"
+
+
+class NotesTallied(Event, frozen=True, kw_only=True, tag="farmland_tally.updated"):
+    """How many field notes the county holds (sent up with each new note)."""
+
+    total: int
+
+    def entity(self) -> str:
+        return "farmland_tally:notes"
+
 
 RECEIVED: list[tuple[str, NoteRecorded]] = []
 """``(tenant code, event)`` for each ``NoteRecorded`` the plugin handled."""
+FROM_COUNTIES: list[tuple[str, str, str]] = []
+"""``(receiving tenant, origin, event type)`` of what arrived from counties."""
+TICKS: list[str] = []
+"""Tenant codes the sync service ticked for."""
 
 
 @hookimpl
@@ -116,20 +137,42 @@ def xuncha_default_policies() -> list[PolicyRule]:
 
 @hookimpl
 def xuncha_event_types() -> list[type[msgspec.Struct]]:
-    return [NoteRecorded]
+    return [NoteRecorded, NotesTallied]
 
 
 @hookimpl
 async def xuncha_on_event(event: Any, tenant: Any) -> str | None:
-    if not isinstance(event, NoteRecorded):
+    payload = getattr(event, "payload", event)  # core hands over the envelope
+    if not isinstance(payload, NoteRecorded):
         return None  # not ours: left out of the results
-    RECEIVED.append((tenant.code, event))
-    return f"{tenant.name} 已收到现场记录：{event.title}"
+    RECEIVED.append((tenant.code, payload))
+    return f"{tenant.name} 已收到现场记录：{payload.title}"
 
 
 @hookimpl
 def xuncha_sync_subjects() -> list[SyncSubject]:
-    return [SyncSubject(direction="up", entity="note", verbs=("recorded",))]
+    return [SyncSubject(direction="up", entity="farmland_note", verbs=("recorded",)),
+            SyncSubject(direction="up", entity="farmland_tally", verbs=("updated",))]
+
+
+@hookimpl
+async def xuncha_sync_outgoing(events: list[Any], work: Any) -> None:
+    # A summary computed in the transaction of the change, so both commit together.
+    if any(e.type == "farmland_note.recorded" for e in events):
+        from xuncha_sample_plugin.tables import SampleNote
+
+        work.emit(NotesTallied(total=await work.session.count(SampleNote)))
+
+
+@hookimpl
+def xuncha_sync_received(event: Any, tenant: Any) -> None:
+    if event.type.startswith("farmland_"):
+        FROM_COUNTIES.append((tenant.code, event.origin, event.type))
+
+
+@hookimpl
+def xuncha_sync_tick(tenant: Any) -> None:
+    TICKS.append(tenant.code)
 
 
 @hookimpl

@@ -17,7 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import Template
 
-from core.web.deps import CurrentTenant, Session
+from core.web.deps import CurrentTenant, CurrentWork, Session
 from core.web.pages import page_context
 from xuncha_sample_plugin.tables import SampleNote
 
@@ -68,10 +68,15 @@ async def get_note(session: Session, note_id: NoteId) -> NoteOut:
 
 @post("/t/{tenant:str}/sample/notes", opt={"action": "sample_note:write"},
       summary="新增高标准农田现场记录", tags=["高标准农田专项巡察"])
-async def create_note(session: Session, data: JSONBody[NoteCreate]) -> NoteOut:
-    """Record a field note in the tenant."""
-    (new_id,) = await session.insert(SampleNote, [{"title": data.title,
-                                                   "village": data.village}])
+async def create_note(work: CurrentWork, data: JSONBody[NoteCreate]) -> NoteOut:
+    """Record a field note in the tenant (it travels up to the city)."""
+    from xuncha_sample_plugin import NoteRecorded
+
+    async with work.transaction():
+        (new_id,) = await work.session.insert(SampleNote, [{"title": data.title,
+                                                            "village": data.village}])
+        work.emit(NoteRecorded(tenant=work.tenant.code, note_id=new_id, title=data.title,
+                               village=data.village))
     return NoteOut(id=new_id, title=data.title, village=data.village)
 
 
