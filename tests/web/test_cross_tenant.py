@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar import Litestar
@@ -17,7 +17,9 @@ from litestar.testing import AsyncTestClient
 
 from core.db import Database
 from core.inspection import tables as workflow
+from core.linkage.tables import Directive
 from core.tenancy.tables import Org
+from plugins.village_coverage.tables import CoverageDirective
 from tests.conftest import TEST_TREE
 from tests.identity.helpers import browser, signed_in
 from tests.inspection.seed import seed_inspection
@@ -104,6 +106,41 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     # roles
     ("POST", "/t/{tenant:str}/api/role-grants"): {"username": "nobody.here",
                                                   "role": "office_staff"},
+    # directives down, answers up (another city's tenant is no county of A: 400)
+    ("POST", "/t/{tenant:str}/api/directives"): {
+        "kind": "directive", "title": "越权部署", "targets": [B]},
+    ("POST", "/t/{tenant:str}/api/directives/{directive_id:int}/withdraw"): {"reason": "越权"},
+    ("POST", "/t/{tenant:str}/api/directives/{directive_id:int}/items"): {
+        "inspection_id": "{inspection_id}", "org_id": "{org_id}", "deadline": "2099-01-01"},
+    ("POST", "/t/{tenant:str}/directives"): {"kind": "directive", "title": "越权部署"},
+    ("POST", "/t/{tenant:str}/directives/{directive_id:int}/withdraw"): {"reason": "越权"},
+    ("POST", "/t/{tenant:str}/directives/{directive_id:int}/items"): {
+        "target": "1:1", "deadline": "2099-01-01"},
+    # the city's view of its counties ({county} is B itself, no county of A: 404)
+    ("POST", "/t/{tenant:str}/api/counties/{county:str}/audit-check"): {},
+    ("POST", "/t/{tenant:str}/counties/{county:str}/audit-check"): {},
+    # village coverage plugin (B's term, org and directive are unknown in A: 404; the form
+    # routes refuse a JSON body: 400; B is no county of A: 400)
+    ("PATCH", "/t/{tenant:str}/api/coverage/terms/{term_id:int}/targets/{org_id:int}"): {
+        "note": "越权"},
+    ("POST", "/t/{tenant:str}/api/coverage/terms/{term_id:int}/plan/propose"): {},
+    ("POST", "/t/{tenant:str}/api/coverage/terms/{term_id:int}/plan/entries"): {
+        "entries": [{"org_id": "{org_id}", "slot": None}]},
+    ("POST", "/t/{tenant:str}/api/coverage/terms/{term_id:int}/plan/inspections"): {
+        "slot": "2026-1"},
+    ("POST", "/t/{tenant:str}/api/coverage/directives"): {
+        "county": B, "kind": "elevated", "title": "越权指示", "village_codes": ["T09V001"]},
+    ("POST", "/t/{tenant:str}/api/coverage/directives/{coverage_directive_id:int}/apply"): {},
+    ("POST", "/t/{tenant:str}/coverage/plan/propose"): {"term_id": "{term_id}"},
+    ("POST", "/t/{tenant:str}/coverage/plan/entries"): {
+        "term_id": "{term_id}", "org_id": "{org_id}", "slot": ""},
+    ("POST", "/t/{tenant:str}/coverage/plan/inspections"): {
+        "term_id": "{term_id}", "slot": "2026-1"},
+    ("POST", "/t/{tenant:str}/coverage/targets"): {
+        "term_id": "{term_id}", "org_id": "{org_id}", "classification": "key"},
+    ("POST", "/t/{tenant:str}/coverage/directives"): {
+        "county": B, "kind": "elevated", "title": "越权指示", "village_codes": "T09V001"},
+    ("POST", "/t/{tenant:str}/coverage/directives/{coverage_directive_id:int}/apply"): {},
 }
 
 
@@ -117,6 +154,14 @@ async def _b_ids(database: Database, tenant_ids: dict[str, int]) -> dict[str, An
         B_SECRETS.extend(_B_OBJECTS.pop("texts"))
         _B_OBJECTS["token_id"] = await _b_token(database, tenant_ids[B])
         B_SECRETS.append("乙机密程序")
+        (_B_OBJECTS["directive_id"],) = await database.tenant(tenant_ids[B]).insert(
+            Directive, [{"kind": "directive", "title": "乙机密部署", "issued_on": date.today()}])
+        B_SECRETS.append("乙机密部署")
+        (_B_OBJECTS["coverage_directive_id"],) = await database.tenant(tenant_ids[B]).insert(
+            CoverageDirective, [{"direction": "received", "county": "ta", "kind": "elevated",
+                                 "title": "乙机密全覆盖指示", "village_codes": ["T09V001"],
+                                 "issued_on": date.today()}])
+        B_SECRETS.append("乙机密全覆盖指示")
     rows = await database.tenant(tenant_ids[B]).list(Org, limit=None)
     return {
         **_B_OBJECTS,
@@ -124,6 +169,7 @@ async def _b_ids(database: Database, tenant_ids: dict[str, int]) -> dict[str, An
         "b_township": next(r["id"] for r in rows if r["kind"] == "township"),
         "b_village": next(r["id"] for r in rows if r["kind"] == "village"),
         "username": "tester", "role": "office_staff",  # /role-grants/{username}/{role}
+        "county": B,  # /counties/{county}
     }
 
 

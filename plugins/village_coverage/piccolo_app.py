@@ -1,0 +1,25 @@
+"""The village coverage plugin's piccolo app: its tables and migrations."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from plugins.village_coverage.tables import (
+    CoverageCountyReport,
+    CoverageDirective,
+    CoverageMemo,
+    CoverageOrg,
+    CoveragePlanEntry,
+)
+
+__all__ = ["APP_CONFIG"]
+
+APP_CONFIG = AppConfig(
+    app_name="village_coverage",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=[CoverageOrg, CoveragePlanEntry, CoverageMemo, CoverageCountyReport,
+                   CoverageDirective],
+    # Core's migrations (up to 2026-11-30T01:50:00 and whatever follows) run first.
+    migration_dependencies=["core.db.piccolo_app"],
+    commands=[],
+)
