@@ -2,7 +2,9 @@
 
 ``Work`` calls :func:`write` just before its outermost transaction commits,
 so an event leaves the tenant if and only if its change committed; the relay
-(:mod:`core.sync.relay`) is woken after the commit through :func:`notify`.
+(:mod:`core.sync.relay`) is woken after the commit through :func:`notify`,
+and on PostgreSQL a relay in another process by ``NOTIFY`` on
+:data:`CHANNEL` (sent with the transaction, delivered when it commits).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from core.sync.subjects import subject
 from core.sync.tables import SyncOutbox
 from core.tenancy.model import TenantInfo
 
-__all__ = ["listen", "notify", "unlisten", "write"]
+__all__ = ["CHANNEL", "listen", "notify", "unlisten", "write"]
+
+CHANNEL = "xuncha_outbox"
+"""The PostgreSQL ``NOTIFY`` channel of committed outbox rows (payload: the tenant id)."""
 
 _listeners: list[Callable[[int], None]] = []
 
@@ -66,4 +71,7 @@ async def write(session: TenantSession, tenant: TenantInfo, plugins: Plugins,
                      "body": codec.encode(env, target).decode("utf-8")})
     if rows:
         await session.insert(SyncOutbox, rows)
+        if session.db.postgres:
+            await session.db.fetch("SELECT pg_notify($1, $2)", [CHANNEL, str(session.tenant_id)],
+                                   session.tenant_id)
     return len(rows)

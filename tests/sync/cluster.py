@@ -165,6 +165,59 @@ class Offices:
 
         self.run(body())
 
+    def emit_paced(self, deployment: Deployment, code: str, events: list[Event],
+                   rate: float) -> list[tuple[str, float]]:
+        """Commit ``events`` one per transaction, ``rate`` a second on a steady schedule.
+
+        Returns:
+            (event id, ``time.time()`` when its transaction committed) per event,
+            taken by an ``outbox`` listener, which ``Work`` calls right after the
+            commit (before the event's in-process handlers run).
+        """
+        async def body() -> list[tuple[str, float]]:
+            from core.clock import Clock
+            from core.sync import outbox
+
+            db, tenants, plugins = await self._parts(deployment)
+            tenant = await tenants.get(code)
+            assert tenant is not None
+            stamps: list[float] = []
+
+            def committed(tenant_id: int) -> None:
+                stamps.append(time.time())
+
+            done: list[tuple[str, float]] = []
+            outbox.listen(committed)
+            try:
+                start = time.monotonic()
+                for index, event in enumerate(events):
+                    delay = start + index / rate - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    work = Work(session=db.tenant(tenant.id), tenant=tenant, actor="test",
+                                clock=Clock(), plugins=plugins)
+                    stamps.clear()
+                    async with work.transaction():
+                        env = work.emit(event)
+                    assert stamps, f"{event!r} does not travel: no outbox row committed"
+                    done.append((env.id, stamps[0]))
+            finally:
+                outbox.unlisten(committed)
+            return done
+
+        result: list[tuple[str, float]] = self.run(body())
+        return result
+
+    def rows(self, deployment: Deployment, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """The rows ``sql`` returns (placeholders ``{}``, numbered for the dialect)."""
+        async def body() -> list[dict[str, Any]]:
+            db, _, _ = await self._parts(deployment)
+            marks = [db.dialect.mark(i + 1) for i in range(len(args))]
+            return await db.fetch(sql.format(*marks), list(args))
+
+        result: list[dict[str, Any]] = self.run(body())
+        return result
+
     def count(self, deployment: Deployment, sql: str, *args: Any) -> int:
         """The single number ``sql`` returns (placeholders ``{}``, numbered for the dialect)."""
         async def body() -> int:

@@ -14,7 +14,7 @@ from core.contributions import SyncSubject
 from core.events import Event
 from core.hookspecs import hookimpl
 
-__all__ = ["APPLIED_ACTION", "NoteRecorded", "NoticeIssued"]
+__all__ = ["APPLIED_ACTION", "NoteRecorded", "NoticeIssued", "TallyReported"]
 
 APPLIED_ACTION = "synctest.applied"
 
@@ -30,6 +30,18 @@ class NoteRecorded(Event, frozen=True, kw_only=True, tag="note.recorded"):
         return f"note:{self.note_id}"
 
 
+class TallyReported(Event, frozen=True, kw_only=True, tag="tally.reported"):
+    """A county's count, reported up. Applying it writes the inbox row and the
+    replica and nothing else (no hook effect): what the sync benchmark sends to
+    measure the sync path alone."""
+
+    tally_id: int
+    text: str
+
+    def entity(self) -> str:
+        return f"tally:{self.tally_id}"
+
+
 class NoticeIssued(Event, frozen=True, kw_only=True, tag="notice.issued"):
     """A city's notice to one county or to all."""
 
@@ -42,12 +54,13 @@ class NoticeIssued(Event, frozen=True, kw_only=True, tag="notice.issued"):
 
 @hookimpl
 def xuncha_event_types() -> list[type[Event]]:
-    return [NoteRecorded, NoticeIssued]
+    return [NoteRecorded, NoticeIssued, TallyReported]
 
 
 @hookimpl
 def xuncha_sync_subjects() -> list[SyncSubject]:
     return [SyncSubject(direction="up", entity="note", verbs=("recorded",)),
+            SyncSubject(direction="up", entity="tally", verbs=("reported",)),
             SyncSubject(direction="down", entity="notice", verbs=("issued",))]
 
 
