@@ -71,6 +71,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"xuncha database backend: {BACKEND}"
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A nats-server (JetStream) of the test module's own: free port, temporary store."""
+    from core.messaging.embedded import EmbeddedNats
+
+    nats_server = EmbeddedNats(tmp_path_factory.mktemp("nats"))
+    nats_server.start()
+    yield nats_server
+    nats_server.stop()
+
+
 @dataclass(frozen=True)
 class RunDatabase:
     """URLs of the run's database: the owner (migrations) and the app role."""

@@ -85,14 +85,6 @@ def run_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatabase]:
         yield db
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
-    nats_server = EmbeddedNats(tmp_path_factory.mktemp("nats"))
-    nats_server.start()
-    yield nats_server
-    nats_server.stop()
-
-
 @pytest.fixture
 def sibling_settings(tmp_path: Path, run_db: RunDatabase, server: EmbeddedNats) -> Settings:
     return make_settings(tmp_path, run_db, XUNCHA_NATS_URL=server.url)

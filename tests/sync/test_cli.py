@@ -25,14 +25,6 @@ def run_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatabase]:
         yield db
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
-    nats_server = EmbeddedNats(tmp_path_factory.mktemp("nats"))
-    nats_server.start()
-    yield nats_server
-    nats_server.stop()
-
-
 def _env(home: Path, run_db: RunDatabase, server: EmbeddedNats) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("XUNCHA_")}
     return env | {"XUNCHA_HOME": str(home), "XUNCHA_DATABASE_URL": run_db.app_url,
