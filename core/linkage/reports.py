@@ -19,7 +19,6 @@ A tenant without a parent reports nothing and returns at once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,10 +64,6 @@ AUDIT_HEAD_MEMO = "audit_head"
 """The ``sync_state`` key of the audit chain head last published."""
 
 _CLUE_EVENTS = (ClueRecorded, ClueReferred, ClueClosed, ClueChanged)
-
-_tick_locks: dict[tuple[int, int], asyncio.Lock] = {}
-"""One tick at a time per runtime and tenant (the service's and one asked for directly)."""
-
 
 @dataclass
 class Touched:
@@ -161,14 +156,13 @@ async def sync_tick(tenant: TenantInfo, runtime: Any) -> None:
     """Publish the profile and the audit chain head of a county, where they changed.
 
     Nothing is written when nothing changed (no write transaction is opened);
-    otherwise each event and its memo commit together. Two processes ticking
-    at once may both publish a change: the city keeps the newer, no harm done.
+    otherwise each event and its memo commit together. The sync service runs
+    one tick at a time; two processes ticking at once may both publish a
+    change: the city keeps the newer, no harm done.
     """
     if not tenant.parent_code:
         return
-    lock = _tick_locks.setdefault((id(runtime), tenant.id), asyncio.Lock())
-    async with lock:
-        await _publish_changes(tenant, runtime)
+    await _publish_changes(tenant, runtime)
 
 
 async def _publish_changes(tenant: TenantInfo, runtime: Any) -> None:

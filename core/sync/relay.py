@@ -79,9 +79,28 @@ class Relay:
         self._wake = asyncio.Event()
         self._dirty: set[int] = set()
         self._sweep_now = False
+        self._owner: asyncio.AbstractEventLoop | None = None
 
     def wake(self, tenant_id: int) -> None:
-        """Note that ``tenant_id`` committed outbox rows (called from ``outbox.notify``)."""
+        """Note that ``tenant_id`` committed outbox rows (called from ``outbox.notify``).
+
+        Safe from any thread: a commit on another event loop of the process (a
+        second app, a test) hands the note to the relay's own loop.
+        """
+        owner = self._owner
+        if owner is None or owner.is_closed():
+            return
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if current is owner:
+            self._note(tenant_id)
+        else:
+            with contextlib.suppress(RuntimeError):  # its loop closed meanwhile
+                owner.call_soon_threadsafe(self._note, tenant_id)
+
+    def _note(self, tenant_id: int) -> None:
         self._dirty.add(tenant_id)
         self._wake.set()
 
@@ -93,6 +112,7 @@ class Relay:
     async def run(self) -> None:
         """Publish until cancelled: at once when woken (by a commit in this process or,
         through the database, in another), and every second regardless."""
+        self._owner = asyncio.get_running_loop()
         watcher = asyncio.create_task(self._watch(), name="sync:relay-watch")
         try:
             await self._loop()

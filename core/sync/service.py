@@ -90,6 +90,7 @@ class SyncService:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._known_counties: set[str] = set()
         self._streams_ready = False
+        self._tick_lock = asyncio.Lock()
         self._ready = asyncio.Event()
 
     def _js(self) -> JetStreamContext | None:
@@ -218,7 +219,12 @@ class SyncService:
         return handle
 
     async def tick(self) -> None:
-        """Run ``xuncha_sync_tick`` once (e.g. publish audit heads that changed)."""
+        """Run ``xuncha_sync_tick`` once (e.g. publish audit heads that changed); one
+        tick at a time, so the minute's tick and one asked for directly never overlap."""
+        async with self._tick_lock:
+            await self._tick_all()
+
+    async def _tick_all(self) -> None:
         for tenant in await self.runtime.tenants.all():
             try:
                 await self.runtime.plugins.collect("xuncha_sync_tick", tenant.plugins,

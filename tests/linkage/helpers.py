@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from tests.inspection.helpers import Client, api, ok
+from tests.sync.helpers import eventually
 
 __all__ = ["CITY", "COUNTY", "OTHER", "eventually", "issue", "marker", "received"]
 
@@ -21,19 +20,6 @@ _serial = itertools.count(1)
 def marker(label: str) -> str:
     """A text no other test uses (titles are matched by it)."""
     return f"{label}{next(_serial)}-{time.monotonic_ns() % 10**8}"
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 20.0,
-                     what: str = "condition") -> T:
-    """Poll ``probe`` until it returns something truthy (raises after ``timeout`` s)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what} (last: {value!r})")
-        await asyncio.sleep(0.05)
 
 
 async def issue(client: Client, tenant: str = CITY, **body: Any) -> dict[str, Any]:

@@ -94,7 +94,7 @@ async def emit(runtime: Any, code: str, event: Event, to: str | None = None) -> 
     return env.id
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 20.0,
+async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 60.0,
                      what: str = "condition") -> T:
     """Poll ``probe`` until it returns something truthy (raises after ``timeout`` s)."""
     deadline = time.monotonic() + timeout

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from litestar import Litestar
@@ -12,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from core.db import Database
 from core.inspection.tables import Inspection
+from tests.sync.helpers import eventually
 
 __all__ = ["Client", "api", "cov_api", "eventually", "feedback", "inspect", "new_round",
            "new_term", "ok", "org_ids", "set_stage", "tenant_id"]
@@ -88,16 +86,3 @@ async def feedback(client: Client, database: Database, tenant: str, inspection_i
     await set_stage(database, tenant, inspection_id, "reviewed")
     ok(await client.post(api(tenant, f"inspections/{inspection_id}/stage"),
                          json={"to": "feedback", "remark": "反馈"}))
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 20.0,
-                     what: str = "condition") -> T:
-    """Poll ``probe`` until it returns something truthy (raises after ``timeout`` s)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what} (last: {value!r})")
-        await asyncio.sleep(0.05)
