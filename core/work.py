@@ -37,8 +37,8 @@ class Work:
     actor: str
     clock: Clock
     plugins: Plugins
-    _pending: list[Envelope] = field(default_factory=list)
-    _outgoing: list[tuple[Envelope, str | None]] = field(default_factory=list)
+    #: Emitted events with the county each ``down`` one is for (None: every county).
+    _pending: list[tuple[Envelope, str | None]] = field(default_factory=list)
     _depth: int = 0
 
     def setting(self, key: str) -> Any:
@@ -53,8 +53,7 @@ class Work:
             to: for a ``down`` event, the county it is for (None: every county).
         """
         env = envelope(event, self.tenant.code, self.clock.now())
-        self._pending.append(env)
-        self._outgoing.append((env, to))
+        self._pending.append((env, to))
         return env
 
     async def audit(self, action: str, object_type: str, object_id: int | str = "",
@@ -66,17 +65,16 @@ class Work:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """A transaction of the tenant; events go out after the outermost commits."""
-        mark, out_mark = len(self._pending), len(self._outgoing)
+        mark = len(self._pending)
         self._depth += 1
         written = 0
         try:
             async with self.session.transaction():
                 yield
-                if self._depth == 1:
+                if self._depth == 1 and self._pending:
                     written = await self._write_outbox()
         except BaseException:
             del self._pending[mark:]
-            del self._outgoing[out_mark:]
             raise
         finally:
             self._depth -= 1
@@ -85,14 +83,10 @@ class Work:
                 outbox.notify(self.tenant.id)
             if self._pending:
                 sent, self._pending = self._pending, []
-                await dispatch(self.plugins, sent, self.tenant)
+                await dispatch(self.plugins, [env for env, _ in sent], self.tenant)
 
     async def _write_outbox(self) -> int:
         """Derive the travelling events and write them to the outbox (before commit)."""
-        if self._pending:
-            await self.plugins.collect("xuncha_sync_outgoing", self.tenant.plugins,
-                                       events=list(self._pending), work=self)
-        outgoing, self._outgoing = self._outgoing, []
-        if not outgoing:
-            return 0
-        return await outbox.write(self.session, self.tenant, self.plugins, outgoing)
+        await self.plugins.collect("xuncha_sync_outgoing", self.tenant.plugins,
+                                   events=[env for env, _ in self._pending], work=self)
+        return await outbox.write(self.session, self.tenant, self.plugins, self._pending)
