@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +34,9 @@ class TenantRegistry:
         self._by_code: dict[str, TenantInfo] = {}
         self._stamp: tuple[Any, ...] | None = None
         self._checked = 0.0
+        # One lock per event loop: an app's loop, and a test's calling in directly.
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary())
 
     async def _current_stamp(self) -> tuple[Any, ...]:
         rows = await self.db.fetch(
@@ -44,11 +49,25 @@ class TenantRegistry:
         self._checked = 0.0
 
     async def refresh(self, force: bool = False) -> None:
-        """Reload if the tenant table changed (or always, with ``force``)."""
-        now = time.monotonic()
-        if not force and now - self._checked < REFRESH_SECONDS:
+        """Reload if the tenant table changed (or always, with ``force``).
+
+        Concurrent callers wait for a check in progress rather than reading what
+        it is about to replace (the sync relay asks every second; a request right
+        after ``invalidate`` must see the change).
+        """
+        if not force and time.monotonic() - self._checked < REFRESH_SECONDS:
             return
-        self._checked = now
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        async with lock:
+            if not force and time.monotonic() - self._checked < REFRESH_SECONDS:
+                return  # checked by the caller we waited for
+            await self._reload(force)
+            self._checked = time.monotonic()
+
+    async def _reload(self, force: bool) -> None:
         stamp = await self._current_stamp()
         if not force and stamp == self._stamp:
             return
