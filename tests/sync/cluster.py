@@ -27,13 +27,12 @@ from core.messaging.embedded import EmbeddedNats, free_port
 from core.plugins import Plugins
 from core.settings import Settings, load_settings
 from core.sync.natsconfig import generate
-from core.tenancy.loader import sync_tree
 from core.tenancy.model import TenantSpec
 from core.tenancy.registry import TenantRegistry
 from core.work import Work
-from tests.conftest import REPO, RunDatabase, migrate_database, scratch_database
+from tests.conftest import REPO, RunDatabase, scratch_database
 from tests.sync.fault_plugin import APPLIED_ACTION
-from tests.sync.helpers import CITY, COUNTY_A, COUNTY_B
+from tests.sync.helpers import CITY, COUNTY_A, COUNTY_B, prepare_database
 
 __all__ = ["Cluster", "Deployment", "cluster"]
 
@@ -220,13 +219,7 @@ class Offices:
 
     def count(self, deployment: Deployment, sql: str, *args: Any) -> int:
         """The single number ``sql`` returns (placeholders ``{}``, numbered for the dialect)."""
-        async def body() -> int:
-            db, _, _ = await self._parts(deployment)
-            marks = [db.dialect.mark(i + 1) for i in range(len(args))]
-            rows = await db.fetch(sql.format(*marks), list(args))
-            return int(next(iter(rows[0].values())))
-
-        return int(self.run(body()))
+        return int(next(iter(self.rows(deployment, sql, *args)[0].values())))
 
     def applied(self, deployment: Deployment, event_type: str) -> tuple[int, int]:
         """(inbox rows, effects) of ``event_type`` applied in ``deployment``."""
@@ -310,7 +303,8 @@ def cluster(tmp: Path) -> Iterator[Cluster]:
         databases = {}
         for label, tree in (("city", [CITY]), ("a", [COUNTY_A]), ("b", [COUNTY_B])):
             databases[label] = stack.enter_context(scratch_database(tmp, f"fault{label}"))
-            _prepare(databases[label], tmp / f"{label}-home", tree)
+            (tmp / f"{label}-home").mkdir(parents=True, exist_ok=True)
+            prepare_database(databases[label], tmp / f"{label}-home", tree)
         hub = EmbeddedNats(tmp / "hub-run", config_file=configs / "hub.conf")
         hub.start()
         stack.callback(hub.stop)
@@ -334,22 +328,3 @@ def cluster(tmp: Path) -> Iterator[Cluster]:
             stack.callback(deployment.stop)
             deployment.start()
         yield Cluster(hub, leaves, city, counties, offices)
-
-
-def _prepare(run_db: RunDatabase, home: Path, tree: list[TenantSpec]) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    settings = load_settings({"XUNCHA_HOME": str(home), "XUNCHA_DATABASE_URL": run_db.app_url,
-                              "XUNCHA_DATABASE_ADMIN_URL": run_db.admin_url,
-                              "XUNCHA_PLUGINS": "tests.sync.fault_plugin"})
-    plugins = Plugins(settings)
-
-    async def body() -> None:
-        await migrate_database(settings, plugins)
-        admin = Database(run_db.admin_url)
-        await admin.start()
-        try:
-            await sync_tree(admin, tree)
-        finally:
-            await admin.stop()
-
-    asyncio.run(body())

@@ -43,23 +43,28 @@ def sync_plugins(settings: Settings) -> Plugins:
     return plugins
 
 
+def prepare_database(run_db: RunDatabase, home: Path, tree: list[TenantSpec]) -> None:
+    """Migrate ``run_db`` (with the test plugin loaded) and load ``tree`` into it."""
+    settings = make_settings(home, run_db)
+    plugins = sync_plugins(settings)
+
+    async def prepare() -> None:
+        await migrate_database(settings, plugins)
+        admin = Database(run_db.admin_url)
+        await admin.start()
+        try:
+            await sync_tree(admin, tree)
+        finally:
+            await admin.stop()
+
+    asyncio.run(prepare())
+
+
 @contextmanager
 def deployment_database(tmp: Path, label: str, tree: list[TenantSpec]) -> Iterator[RunDatabase]:
     """A migrated scratch database holding ``tree``."""
     with scratch_database(tmp, label) as run_db:
-        settings = make_settings(tmp / f"{label}-home", run_db)
-        plugins = sync_plugins(settings)
-
-        async def prepare() -> None:
-            await migrate_database(settings, plugins)
-            admin = Database(run_db.admin_url)
-            await admin.start()
-            try:
-                await sync_tree(admin, tree)
-            finally:
-                await admin.stop()
-
-        asyncio.run(prepare())
+        prepare_database(run_db, tmp / f"{label}-home", tree)
         yield run_db
 
 
