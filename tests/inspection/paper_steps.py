@@ -76,14 +76,22 @@ async def audit_entries(database: Database, tenant_ids: dict[str, int], action: 
 
 
 class EventRecorder:
-    """A test plugin recording every event handed to ``xuncha_on_event``."""
+    """A test plugin recording the events handed to ``xuncha_on_event``.
 
-    def __init__(self) -> None:
+    Args:
+        tenants: Codes of the tenants whose events to record (all when ``None``).
+            Other tests' tenants may share the database, and the app's periodic
+            work emits for every tenant it serves.
+    """
+
+    def __init__(self, tenants: set[str] | None = None) -> None:
         self.events: list[Envelope] = []
+        self.tenants = tenants
 
     @hookimpl
     def xuncha_on_event(self, event: Envelope, tenant: Any) -> None:
-        self.events.append(event)
+        if self.tenants is None or tenant.code in self.tenants:
+            self.events.append(event)
 
     def of(self, type_: str) -> list[Any]:
         """Payloads of the recorded events of ``type_``."""

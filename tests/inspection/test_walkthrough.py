@@ -44,7 +44,7 @@ async def test_a_county_round_from_planned_to_archived(
     client: Client, app: Litestar, database: Database, tenant_ids: dict[str, int]
 ) -> None:
     clock = app.state.runtime.clock
-    recorder = EventRecorder()
+    recorder = EventRecorder(tenants={T, "ta"})  # the county and its city
     try:
         with plugged_in(app, recorder):
             await _walk(client, clock, database, tenant_ids)
