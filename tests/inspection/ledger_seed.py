@@ -57,6 +57,6 @@ async def fed_back(database: Database, tenant_id: int, app: Litestar, marker: st
     return {**ids, "other_org_id": other["id"], "finding_ids": finding_ids, "today": today}
 
 
-def recorded_events(app: Litestar) -> AbstractContextManager[EventRecorder]:
-    """Record the app's events while the block runs."""
-    return plugged_in(app, EventRecorder())
+def recorded_events(app: Litestar, tenant: str = "ta.one") -> AbstractContextManager[EventRecorder]:
+    """Record the events of ``tenant`` while the block runs."""
+    return plugged_in(app, EventRecorder({tenant}))

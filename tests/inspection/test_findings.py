@@ -47,7 +47,7 @@ async def test_record_a_finding_with_its_paper(client: Client, app: Litestar,
                                                database: Database,
                                                tenant_ids: dict[str, int]) -> None:
     ws = await workspace(database, tenant_ids)
-    with plugged_in(app, EventRecorder()) as recorder:
+    with plugged_in(app, EventRecorder({"ta.one"})) as recorder:
         finding = await _record(client, ws, paper_id=ws["paper_id"], fix_now=True)
     assert finding["paper_id"] == ws["paper_id"] and finding["org_name"] == "甲一县财政局"
     assert (finding["category_label"], finding["severity_label"], finding["source_label"]) == (
@@ -103,7 +103,7 @@ async def test_change_a_finding(client: Client, app: Litestar, database: Databas
     ws = await workspace(database, tenant_ids)
     finding = await _record(client, ws)
     url = f"{T}/findings/{finding['id']}"
-    with plugged_in(app, EventRecorder()) as recorder:
+    with plugged_in(app, EventRecorder({"ta.one"})) as recorder:
         changed = _ok(await client.patch(url, json={"shared": True, "severity": "grave",
                                                     "category": "discipline"}))
         same = _ok(await client.patch(url, json={"shared": True}))

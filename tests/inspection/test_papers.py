@@ -78,7 +78,7 @@ async def test_sign_off_chain_in_order(client: Client, app: Litestar, database: 
     ws = await workspace(database, tenant_ids, stage="reporting")
     paper = await _new_paper(client, app, ws, "DG-002")
     url = f"{T}/papers/{paper['id']}"
-    with plugged_in(app, EventRecorder()) as recorder:
+    with plugged_in(app, EventRecorder({"ta.one"})) as recorder:
         _refused(await client.post(f"{url}/sign", json={}), 409, "status",
                  "底稿须经副组长审核后方可由组长签字")
         reviewed = _ok(await client.post(f"{url}/review", json={"remark": "事实清楚"}), 201)
