@@ -47,7 +47,10 @@ class Messaging:
             ConnectionError: NATS cannot be reached, with the URL and reason.
         """
         if not self.settings.nats_url:
-            self.embedded = EmbeddedNats(self.settings.nats_store_dir, self.settings.nats_port)
+            # Its own process group: a Ctrl-C reaches the app alone, which
+            # drains its connection before stopping the server.
+            self.embedded = EmbeddedNats(self.settings.nats_store_dir, self.settings.nats_port,
+                                         own_group=True)
             try:
                 self.embedded.start()
             except (RuntimeError, FileNotFoundError) as exc:

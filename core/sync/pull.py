@@ -23,8 +23,7 @@ import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from core.sync import codec, faults
-from core.sync.relay import backoff
+from core.sync import codec, faults, retry
 
 __all__ = ["Handler", "PullStats", "Puller"]
 
@@ -96,7 +95,18 @@ class Puller:
                 log.debug("unsubscribe failed", exc_info=True)
 
     async def run(self) -> None:
-        """Fetch and apply until cancelled."""
+        """Fetch and apply until cancelled; then leave the consumer.
+
+        Unsubscribing here lets the connection drain at once: a subscription
+        left behind would hold its last (unread) fetch reply until the drain
+        times out.
+        """
+        try:
+            await self._fetch_and_apply()
+        finally:
+            await self._reset()
+
+    async def _fetch_and_apply(self) -> None:
         failures = 0
         while True:
             try:
@@ -111,7 +121,7 @@ class Puller:
                 failures += 1
                 self._note(exc, failures)
                 await self._reset()
-                await asyncio.sleep(backoff(failures))
+                await asyncio.sleep(retry.backoff(failures))
                 continue
             failures = 0
             try:
@@ -120,15 +130,14 @@ class Puller:
                 raise
             except Exception as exc:
                 self.stats.failures += 1
-                self._note(exc, self.stats.failures)
-                await asyncio.sleep(backoff(self.stats.failures))
+                self._note(exc, self.stats.failures, first=1)
+                await asyncio.sleep(retry.backoff(self.stats.failures))
 
-    def _note(self, exc: BaseException, failures: int) -> None:
+    def _note(self, exc: BaseException, failures: int, first: int = 3) -> None:
         self.stats.last_error = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, nats.js.errors.NotFoundError):
             self.stats.last_error = f"消费者 {self.name} 尚未建立（等待上级创建）"
-        if failures in (1, 10) or failures % 100 == 0:
-            log.warning("sync %s: %s (attempt %d)", self.name, self.stats.last_error, failures)
+        retry.report(log, failures, "sync %s: %s", self.name, self.stats.last_error, first=first)
 
     async def _apply_all(self, messages: list[Msg]) -> None:
         """Apply a fetched batch in one transaction; if that fails, one by one, so

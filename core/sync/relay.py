@@ -27,13 +27,13 @@ from typing import Any
 from nats.js import JetStreamContext
 
 from core.db import Database
-from core.sync import faults
+from core.sync import faults, retry
 from core.sync.outbox import CHANNEL
 from core.sync.tables import SyncOutbox
 from core.tenancy.model import TenantInfo
 from core.tenancy.registry import TenantRegistry
 
-__all__ = ["Relay", "backoff"]
+__all__ = ["Relay"]
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +46,10 @@ WINDOW = 500
 """Rows published at a time (then their PubAcks awaited and they deleted)."""
 ACK_TIMEOUT = 2.0
 SWEEP_SECONDS = 1.0
-MAX_BACKOFF = 1.0
 POLL_SECONDS = 0.02
 """How often the SQLite relay asks whether another connection committed."""
 LISTEN_CHECK_SECONDS = 1.0
 """How often the PostgreSQL relay checks its listening connection (and reopens it)."""
-
-
-def backoff(failures: int) -> float:
-    """Seconds to wait after ``failures`` failures in a row (50 ms doubling, capped at 1 s)."""
-    return min(MAX_BACKOFF, 0.05 * 2 ** max(0, failures - 1))
 
 
 class Relay:
@@ -142,11 +136,10 @@ class Relay:
             except Exception as exc:
                 self.failures += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
-                if self.failures in (1, 10) or self.failures % 100 == 0:
-                    log.warning("sync relay: %s (attempt %d)", self.last_error, self.failures)
+                retry.report(log, self.failures, "sync relay: %s", self.last_error)
                 self._dirty |= dirty
                 next_sweep = 0.0
-                await asyncio.sleep(backoff(self.failures))
+                await asyncio.sleep(retry.backoff(self.failures))
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, next_sweep - loop.time()))
@@ -196,9 +189,8 @@ class Relay:
                 raise
             except Exception as exc:  # the sweep every second still runs
                 failures += 1
-                if failures in (1, 10) or failures % 100 == 0:
-                    log.warning("sync relay: cannot listen for commits: %s: %s",
-                                type(exc).__name__, exc)
+                retry.report(log, failures, "sync relay: cannot listen for commits: %s: %s",
+                             type(exc).__name__, exc)
             finally:
                 if connection is not None and not connection.is_closed():
                     with contextlib.suppress(Exception):

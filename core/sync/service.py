@@ -23,7 +23,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
-from core.sync import codec, outbox
+from core.sync import codec, outbox, retry
 from core.sync.apply import Received, apply
 from core.sync.pull import Handler, Puller
 from core.sync.relay import Relay
@@ -131,9 +131,8 @@ class SyncService:
                 raise
             except Exception as exc:
                 failures += 1
-                if failures in (1, 10) or failures % 100 == 0:
-                    log.warning("sync setup: %s: %s", type(exc).__name__, exc)
-                await asyncio.sleep(min(1.0, 0.05 * 2 ** failures))
+                retry.report(log, failures, "sync setup: %s: %s", type(exc).__name__, exc)
+                await asyncio.sleep(retry.backoff(failures))
         self._ready.set()
         self._spawn("tick", self._tick())
 
