@@ -39,6 +39,8 @@ class Work:
     plugins: Plugins
     #: Emitted events with the county each ``down`` one is for (None: every county).
     _pending: list[tuple[Envelope, str | None]] = field(default_factory=list)
+    #: Audit records of the open transaction, chained just before it commits.
+    _audits: list[chain.Record] = field(default_factory=list)
     _depth: int = 0
 
     def setting(self, key: str) -> Any:
@@ -58,23 +60,36 @@ class Work:
 
     async def audit(self, action: str, object_type: str, object_id: int | str = "",
                     detail: Mapping[str, Any] | None = None) -> None:
-        """Append an entry to the tenant's audit chain (inside the transaction)."""
-        await chain.append(self.session, actor=self.actor, action=action,
-                           object_type=object_type, object_id=object_id, detail=detail)
+        """Record an entry for the tenant's audit chain.
+
+        Inside a transaction the entries are chained together just before it
+        commits (one lock of the chain head for all of them), and dropped with
+        it if it rolls back; outside one, the entry is appended at once.
+        """
+        record = chain.Record(self.actor, action, object_type, object_id, detail)
+        if self._depth:
+            self._audits.append(record)
+        else:
+            await chain.append_many(self.session, [record])
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """A transaction of the tenant; events go out after the outermost commits."""
-        mark = len(self._pending)
+        mark, audit_mark = len(self._pending), len(self._audits)
         self._depth += 1
         written = 0
         try:
             async with self.session.transaction():
                 yield
-                if self._depth == 1 and self._pending:
-                    written = await self._write_outbox()
+                if self._depth == 1:
+                    if self._pending:
+                        written = await self._write_outbox()
+                    if self._audits:
+                        records, self._audits = self._audits, []
+                        await chain.append_many(self.session, records)
         except BaseException:
             del self._pending[mark:]
+            del self._audits[audit_mark:]
             raise
         finally:
             self._depth -= 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +20,10 @@ from typing import Any
 from core.audit.tables import GENESIS, AuditEntry, AuditHead
 from core.db import Database, TenantSession
 
-__all__ = ["ChainHead", "VerifyReport", "append", "entry_hash", "head", "verify"]
+__all__ = [
+    "ChainHead", "Record", "VerifyReport", "append", "append_many", "entry_hash", "head",
+    "verify",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,17 @@ async def _locked_head(session: TenantSession) -> ChainHead:
     return ChainHead(seq=int(rows[0]["seq"]), hash=rows[0]["hash"])
 
 
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What one audit entry records, before it is chained."""
+
+    actor: str
+    action: str
+    object_type: str
+    object_id: str | int = ""
+    detail: Mapping[str, Any] | None = None
+
+
 async def append(
     session: TenantSession,
     *,
@@ -98,20 +112,35 @@ async def append(
     Runs inside the caller's transaction (or its own), so the entry and the
     write it records commit together.
     """
+    return await append_many(session, [Record(actor, action, object_type, object_id, detail)])
+
+
+async def append_many(session: TenantSession, records: Sequence[Record]) -> ChainHead:
+    """Append ``records`` in order, locking the head once; returns the new head.
+
+    Runs inside the caller's transaction (or its own), like :func:`append`.
+    The entries are stamped with the time they are chained (under the lock),
+    so times never decrease along the chain.
+    """
     async with session.transaction():
         last = await _locked_head(session)
-        entry: dict[str, Any] = {
-            "tenant_id": session.tenant_id, "seq": last.seq + 1,
-            "at": datetime.now(UTC),
-            "actor": actor[:128], "action": action, "object_type": object_type,
-            "object_id": str(object_id), "detail": dict(detail or {}),
-            "prev_hash": last.hash,
-        }
-        entry["hash"] = entry_hash(entry)
-        await session.insert(AuditEntry, [entry])
-        await session.update(AuditHead, {}, {"seq": entry["seq"], "hash": entry["hash"],
-                                             "updated_at": entry["at"]})
-    return ChainHead(seq=entry["seq"], hash=entry["hash"])
+        now = datetime.now(UTC)
+        entries: list[dict[str, Any]] = []
+        for record in records:
+            entry: dict[str, Any] = {
+                "tenant_id": session.tenant_id, "seq": last.seq + 1, "at": now,
+                "actor": record.actor[:128], "action": record.action,
+                "object_type": record.object_type, "object_id": str(record.object_id),
+                "detail": dict(record.detail or {}), "prev_hash": last.hash,
+            }
+            entry["hash"] = entry_hash(entry)
+            entries.append(entry)
+            last = ChainHead(seq=entry["seq"], hash=entry["hash"])
+        if entries:
+            await session.insert(AuditEntry, entries)
+            await session.update(AuditHead, {}, {"seq": last.seq, "hash": last.hash,
+                                                 "updated_at": now})
+    return last
 
 
 async def head(session: TenantSession) -> ChainHead:
