@@ -243,18 +243,25 @@ def tenants_tree(ctx: Context) -> None:
               show_default=True, help="第 i 个县（区）叶节点的客户端端口为此值加 i")
 @click.option("--store-dir", type=click.Path(path_type=Path), default=None,
               help="JetStream 存储目录的上级目录（默认 <输出目录>/store）")
+@click.option("--tls", "use_tls", is_flag=True,
+              help="市县链路使用双向 TLS 加密（证书由本市自建 CA 签发，已有的证书会保留）")
+@click.option("--tls-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="证书目录（默认 <输出目录>/tls；指定即启用 --tls）")
 @pass_context
 def nats_config(ctx: Context, folder: Path | None, out: Path, city: str | None, host: str,
                 hub_port: int, leaf_port: int, county_port_base: int,
-                store_dir: Path | None) -> None:
+                store_dir: Path | None, use_tls: bool, tls_dir: Path | None) -> None:
     """生成市级中心与各县（区）叶节点的 nats-server 配置及环境变量文件。"""
     from core.sync.natsconfig import NatsConfigError, generate
 
     folder = folder or ctx.settings.tenants_dir
+    if use_tls and tls_dir is None:
+        tls_dir = out / "tls"
     try:
         topology, written = generate(
             load_tree(folder), out, city=city, host=host, hub_port=hub_port,
-            leaf_port=leaf_port, county_port_base=county_port_base, store_dir=store_dir)
+            leaf_port=leaf_port, county_port_base=county_port_base, store_dir=store_dir,
+            tls_dir=tls_dir)
     except (TenantFileError, NatsConfigError) as exc:
         fail(str(exc))
     except OSError as exc:
@@ -264,6 +271,9 @@ def nats_config(ctx: Context, folder: Path | None, out: Path, city: str | None, 
     for path in written:
         click.echo(f"  {path}")
     click.echo("hub.conf 与 leaf-*.conf 含连接密码（权限 0600），请勿提交或外传。")
+    if tls_dir is not None:
+        click.echo(f"证书位于 {tls_dir}：各县只需 ca.pem 及本县的 leaf-<县>.pem、"
+                   "leaf-<县>-key.pem；ca-key.pem 只留在市级巡察办。")
 
 
 @cli.group()

@@ -263,9 +263,11 @@ class Cluster:
         self._check_ports(city, counties)
         store = (self.home / "nats" / "store").resolve()
         try:
+            # The links use mutual TLS, as a real deployment should.
             topology, _ = generate([city, *counties], self.conf_dir, city=city.code,
                                    hub_port=self.ports.hub, leaf_port=self.ports.leaf,
-                                   county_port_base=self.ports.county_base, store_dir=store)
+                                   county_port_base=self.ports.county_base, store_dir=store,
+                                   tls_dir=(self.conf_dir / "tls").resolve())
         except NatsConfigError as exc:
             raise ClusterError(str(exc)) from None
         except OSError as exc:

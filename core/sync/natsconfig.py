@@ -30,10 +30,14 @@ on its side flows the other way): a leaf that sends anything else is cut off
 with a "Publish Violation"; it also sends the lists to the leaf server, which
 drops a violating publish locally, so a county app's mistake costs it a "no
 responders" error rather than the link.
+
+With ``tls_dir`` (``--tls``) the links also use mutual TLS with certificates
+of the city's own CA (:mod:`core.sync.natstls`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -42,6 +46,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.sync import natstls
 from core.sync.subjects import STREAM_DOWN, down_consumer, inbox_prefix, token
 from core.tenancy.model import TenantSpec
 from core.tenancy.tables import TenantLevel
@@ -116,6 +121,7 @@ class Topology:
         hub_port: client port of the hub (127.0.0.1).
         leaf_port: leafnode port of the hub.
         store_dir: parent of every server's JetStream store directory.
+        tls: the certificates of the links (None: the links are not encrypted).
     """
 
     city: str
@@ -125,6 +131,7 @@ class Topology:
     hub_port: int
     leaf_port: int
     store_dir: Path
+    tls: natstls.TlsFiles | None = None
 
     @property
     def city_token(self) -> str:
@@ -263,6 +270,32 @@ def _list(values: Sequence[str], indent: str) -> str:
     return f"[\n{inner}{indent}]"
 
 
+def _tls_block(indent: str, cert: Path, key: Path, ca: Path, *extra: str) -> str:
+    lines = [f"cert_file: {_q(str(cert))}", f"key_file: {_q(str(key))}",
+             f"ca_file: {_q(str(ca))}", *extra]
+    inner = "".join(f"{indent}  {line}\n" for line in lines)
+    return f"{indent}tls {{\n{inner}{indent}}}\n"
+
+
+def _hub_tls(tls: natstls.TlsFiles | None) -> str:
+    """The hub's leafnode TLS: its certificate, and leaves only with one of the CA."""
+    if tls is None:
+        return ""
+    cert, key = tls.hub
+    return ("  # Mutual TLS: a leaf must present a certificate of the city's CA.\n"
+            + _tls_block("  ", cert, key, tls.ca, "verify: true", "timeout: 3"))
+
+
+def _remote(url: str, tls: natstls.TlsFiles | None, county: County) -> str:
+    """A leaf's remote; with TLS, the county's certificate, and a hub only with one of
+    the CA for the address dialled."""
+    if tls is None:
+        return f"    {{ url: {_q(url)} }}\n"
+    cert, key = tls.leaf(county.token)
+    return (f"    {{\n      url: {_q(url)}\n"
+            f"{_tls_block('      ', cert, key, tls.ca)}    }}\n")
+
+
 def hub_conf(topology: Topology) -> str:
     """The hub's configuration file (holds every county's password: keep it 0600)."""
     domain = topology.city_token
@@ -297,6 +330,7 @@ def hub_conf(topology: Topology) -> str:
         f"\n"
         f"leafnodes {{\n"
         f"  listen: {_q(f'{topology.host}:{topology.leaf_port}')}\n"
+        f"{_hub_tls(topology.tls)}"
         f"}}\n"
         f"\n"
         f"# Leafnode users cannot carry permissions inside leafnodes {{}}: the county\n"
@@ -330,7 +364,7 @@ def leaf_conf(topology: Topology, county: County) -> str:
         f"\n"
         f"leafnodes {{\n"
         f"  remotes: [\n"
-        f"    {{ url: {_q(url)} }}\n"
+        f"{_remote(url, topology.tls, county)}"
         f"  ]\n"
         f"}}\n"
     )
@@ -392,13 +426,15 @@ def generate(
     leaf_port: int = 7422,
     county_port_base: int = 4230,
     store_dir: Path | None = None,
+    tls_dir: Path | None = None,
 ) -> tuple[Topology, list[Path]]:
     """Write the hub's and every county's files into ``out``.
 
     Writes ``hub.conf``, ``leaf-<county>.conf`` (both 0600: they hold
     passwords), ``<city>.env`` and ``<county>.env``. Passwords already in
     ``out`` are kept, so running it again with the same input rewrites the
-    same bytes.
+    same bytes. With ``tls_dir``, the links use mutual TLS with the
+    certificates there, made by :func:`core.sync.natstls.ensure` where missing.
 
     Args:
         specs: the tenants read from the folder.
@@ -409,17 +445,26 @@ def generate(
         leaf_port: see :func:`plan`.
         county_port_base: see :func:`plan`.
         store_dir: parent of the JetStream stores (default ``<out>/store``).
+        tls_dir: where the links' certificates are (None: no TLS).
 
     Returns:
-        The topology and the files written.
+        The topology and the files written (certificates only when made).
 
     Raises:
-        NatsConfigError: see :func:`plan`.
+        NatsConfigError: see :func:`plan`; a CA key there that is not usable.
     """
     topology = plan(specs, city=city, host=host, hub_port=hub_port, leaf_port=leaf_port,
                     county_port_base=county_port_base,
                     store_dir=store_dir if store_dir is not None else out / "store",
                     passwords=read_passwords(out) if out.is_dir() else None)
+    issued: list[Path] = []
+    if tls_dir is not None:
+        try:
+            tls, issued = natstls.ensure(tls_dir, city=topology.city, host=topology.host,
+                                         county_tokens=[c.token for c in topology.counties])
+        except ValueError as exc:
+            raise NatsConfigError(f"证书目录 {tls_dir} 中的 CA 私钥无法使用：{exc}") from exc
+        topology = dataclasses.replace(topology, tls=tls)
     out.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, str, int]] = [
         (out / "hub.conf", hub_conf(topology), 0o600),
@@ -430,4 +475,4 @@ def generate(
         files.append((out / f"{county.token}.env", county_env(topology, county), 0o644))
     for path, text, mode in files:
         _write(path, text, mode)
-    return topology, [path for path, _, _ in files]
+    return topology, [path for path, _, _ in files] + issued

@@ -161,6 +161,10 @@ def test_the_demo_cluster_links_a_city_and_two_counties_and_stops_cleanly(
             f"missing at the city: {wanted - _city_replicas(home)}\n{_said(home)}")
         assert process.poll() is None, _said(home)
         time.sleep(0.3)
+    # ... over links with mutual TLS.
+    conf = home / "nats" / "conf"
+    assert "verify: true" in (conf / "hub.conf").read_text(encoding="utf-8")
+    assert (conf / "tls" / "leaf-zz-gongyi.pem").is_file()
     children = _descendants(process.pid)
     assert len(children) >= 6, children  # 3 nats-servers, 3 xuncha serve
     process.send_signal(signal.SIGINT)

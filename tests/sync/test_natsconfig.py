@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 import shutil
 import socket
 import stat
@@ -38,6 +39,7 @@ from core.sync.natsconfig import (
     generate,
     read_passwords,
 )
+from core.sync.natstls import ensure
 from core.sync.subjects import (
     STREAM_DOWN,
     STREAM_UP,
@@ -204,6 +206,16 @@ def test_cli_writes_files_and_fails_in_one_line(tmp_path: Path) -> None:
                               "--city", "zz.gongyi"])
     assert bad.exit_code == 2
     assert "错误：机构 zz.gongyi 不是市级机构" in bad.output
+    tls = runner.invoke(cli, ["nats-config", "--tenants", str(DEMO), "--out", str(tmp_path / "t"),
+                              "--tls"])
+    assert tls.exit_code == 0, tls.output
+    assert "ca-key.pem 只留在市级巡察办" in tls.output
+    assert str(tmp_path / "t" / "tls" / "leaf-zz-xinmi-key.pem") in tls.output
+    broken = tmp_path / "t" / "tls" / "ca-key.pem"
+    broken.write_text("not a key", encoding="utf-8")
+    bad_ca = runner.invoke(cli, ["nats-config", "--tenants", str(DEMO), "--out",
+                                 str(tmp_path / "t"), "--tls"])
+    assert bad_ca.exit_code == 2 and "CA 私钥无法使用" in bad_ca.output, bad_ca.output
 
 
 # -- real servers --------------------------------------------------------------------------------
@@ -538,3 +550,80 @@ async def test_hub_itself_confines_a_forged_leaf(apps: Apps) -> None:
     finally:
         leaf.close()
     assert "up.zz-xinmi.core.case.forged" not in await _up_subjects(apps)
+
+
+# -- TLS on the links ----------------------------------------------------------------------------
+
+
+def _tls_deployment(base: Path) -> tuple[Topology, Path]:
+    tenants = _tenant_files(base / "tenants", ("zz", "city", None), (GONGYI, "county", "zz"))
+    out = base / "nats"
+    topology, written = generate(load_tree(tenants), out, hub_port=free_port(),
+                                 leaf_port=free_port(), county_port_base=free_port(),
+                                 tls_dir=out / "tls")
+    assert out / "tls" / "ca-key.pem" in written
+    return topology, out
+
+
+async def _publish_up(deployment: Deployment, timeout: float) -> Any:
+    nc, js = await _county_js(deployment, GONGYI)
+    try:
+        return await _until(lambda: js.publish(subject("up", GONGYI, "core", "probe.tls"), b"1"),
+                            timeout=timeout)
+    finally:
+        await nc.close()
+
+
+async def test_a_tls_link_carries_the_county_s_events(tmp_path: Path) -> None:
+    topology, out = _tls_deployment(tmp_path)
+    hub_conf = (out / "hub.conf").read_text(encoding="utf-8")
+    assert "verify: true" in hub_conf and str(out / "tls" / "hub-key.pem") in hub_conf
+    leaf_conf = (out / f"leaf-{token(GONGYI)}.conf").read_text(encoding="utf-8")
+    assert str(out / "tls" / f"leaf-{token(GONGYI)}-key.pem") in leaf_conf
+    assert "ca-key.pem" not in leaf_conf
+    deployment = _start(topology, out, tmp_path / "run", [GONGYI])
+    try:
+        city = await nats.connect(_env(out / "zz.env")["XUNCHA_NATS_URL"])
+        await _setup_city(city.jetstream(), [GONGYI])
+        ack = await _publish_up(deployment, timeout=20)
+        assert ack.stream == STREAM_UP and ack.domain == "zz"
+        await city.close()
+    finally:
+        _stop(deployment)
+    # Regenerating keeps the certificates and the passwords: the same bytes.
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and "store" not in p.parts}
+    _, written = generate(load_tree(tmp_path / "tenants"), out, hub_port=topology.hub_port,
+                          leaf_port=topology.leaf_port,
+                          county_port_base=topology.counties[0].port, tls_dir=out / "tls")
+    assert not [p for p in written if p.parent.name == "tls"]
+    assert all(p.read_bytes() == data for p, data in before.items())
+
+
+@pytest.mark.parametrize("leaf", ["plain", "foreign certificate"])
+async def test_the_hub_refuses_a_leaf_without_the_city_s_certificate(
+    tmp_path: Path, leaf: str
+) -> None:
+    topology, out = _tls_deployment(tmp_path)
+    conf, other = out / f"leaf-{token(GONGYI)}.conf", tmp_path / "other"
+    text = conf.read_text(encoding="utf-8")
+    if leaf == "plain":  # the right password, no TLS at all
+        text = re.sub(r"\n\s*tls \{[^}]*\}", "", text)
+        text = text.replace("{\n      url:", "{ url:").replace('"\n    }', '" }')
+    else:  # the right password and CA, a certificate from another CA
+        files, _ = ensure(other, city="zz", host="127.0.0.1", county_tokens=[token(GONGYI)])
+        cert, key = files.leaf(token(GONGYI))
+        text = text.replace(str(out / "tls" / f"leaf-{token(GONGYI)}.pem"), str(cert))
+        text = text.replace(str(out / "tls" / f"leaf-{token(GONGYI)}-key.pem"), str(key))
+    conf.write_text(text, encoding="utf-8")
+    assert ("tls {" not in text) if leaf == "plain" else (str(other) in text)
+    deployment = _start(topology, out, tmp_path / "run", [GONGYI])
+    try:
+        city = await nats.connect(_env(out / "zz.env")["XUNCHA_NATS_URL"])
+        await _setup_city(city.jetstream(), [GONGYI])
+        with pytest.raises(REFUSED):
+            await _publish_up(deployment, timeout=4)
+        await city.close()
+    finally:
+        _stop(deployment)
+    hub_log = (tmp_path / "run" / "hub" / "nats-server.log").read_text(encoding="utf-8")
+    assert "Leafnode connection closed: TLS Handshake Failure" in hub_log, hub_log[-2000:]
