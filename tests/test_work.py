@@ -13,11 +13,14 @@ from core.work import Work
 T = "ta.one"
 
 
-async def _work(app: Litestar, database: Database, tenant_id: int) -> Work:
+@pytest.fixture()
+async def work(client: object, app: Litestar, database: Database,
+               tenant_ids: dict[str, int]) -> Work:
+    """A unit of work of ``T`` in the running app (``client`` starts it)."""
     runtime = app.state.runtime
     tenant = await runtime.tenants.get(T)
     assert tenant is not None
-    return Work(session=database.tenant(tenant_id), tenant=tenant, actor="审计测试",
+    return Work(session=database.tenant(tenant_ids[T]), tenant=tenant, actor="审计测试",
                 clock=runtime.clock, plugins=runtime.plugins)
 
 
@@ -26,13 +29,11 @@ async def _entries_after(database: Database, tenant_id: int, seq: int) -> list[d
     return [r for r in rows if int(r["seq"]) > seq]
 
 
-@pytest.mark.usefixtures("client")  # the app running: its tenant registry loaded
 async def test_a_transaction_s_records_are_chained_in_order_at_commit(
-    app: Litestar, database: Database, tenant_ids: dict[str, int]
+    work: Work, database: Database
 ) -> None:
-    tenant_id = tenant_ids[T]
-    work = await _work(app, database, tenant_id)
-    before = await head(database.tenant(tenant_id))
+    tenant_id = work.session.tenant_id
+    before = await head(work.session)
     async with work.transaction():
         for n in range(3):
             await work.audit("test.step", "step", n, {"第": n})
@@ -50,13 +51,9 @@ async def test_a_transaction_s_records_are_chained_in_order_at_commit(
     assert (await verify(database, tenant_id)).ok
 
 
-@pytest.mark.usefixtures("client")
-async def test_a_rolled_back_transaction_chains_nothing(
-    app: Litestar, database: Database, tenant_ids: dict[str, int]
-) -> None:
-    tenant_id = tenant_ids[T]
-    work = await _work(app, database, tenant_id)
-    before = await head(database.tenant(tenant_id))
+async def test_a_rolled_back_transaction_chains_nothing(work: Work, database: Database) -> None:
+    tenant_id = work.session.tenant_id
+    before = await head(work.session)
     with pytest.raises(RuntimeError):
         async with work.transaction():
             await work.audit("test.step", "step", "lost")
