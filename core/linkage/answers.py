@@ -10,7 +10,7 @@ reports ``directive.answered`` up with its counts, from
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -37,6 +37,7 @@ from core.work import Work
 __all__ = [
     "AnswerItemsIn",
     "Tally",
+    "answer_directives",
     "answer_with_items",
     "received_detail",
     "received_directives",
@@ -196,13 +197,17 @@ async def report_answers(events: Sequence[Envelope], work: Work) -> None:
     Called through ``xuncha_sync_outgoing`` just before the transaction
     commits, so the counts include the change.
     """
+    await answer_directives(work, {env.payload.item_id for env in events
+                                   if isinstance(env.payload, RectificationItemChanged)})
+
+
+async def answer_directives(work: Work, item_ids: Collection[int]) -> None:
+    """Emit ``directive.answered`` for each directive answered by one of ``item_ids``
+    (a county only): its items, closed and overdue as they stand now."""
     tenant = work.tenant
-    if not is_county(tenant) or tenant.parent_code is None:
+    if not item_ids or not is_county(tenant) or tenant.parent_code is None:
         return
-    touched = {env.payload.item_id for env in events
-               if isinstance(env.payload, RectificationItemChanged)}
-    if not touched:
-        return
+    touched = set(item_ids)
     rows = await _linked(work.session, tenant.parent_code)
     hit = sorted({int(r["directive_id"]) for r in rows if r["id"] in touched})
     if not hit:

@@ -10,7 +10,10 @@ Three hooks of the core live here:
   cadres (the only clues whose persons leave the county).
 - :func:`sync_tick` (``xuncha_sync_tick``): the county's profile and the
   head of its audit chain, when they changed since last published (memos
-  ``profile`` and ``audit_head`` in ``sync_state``, written with the event).
+  ``profile`` and ``audit_head`` in ``sync_state``, written with the event);
+  and on the first tick of a day, the counts of the inspections and
+  directives whose items or clue replies that day made overdue (memo
+  ``overdue_as_of``): a date passing changes no row, so nothing else would.
 - :func:`sync_received` (``xuncha_sync_received``): a chain check asked by
   the city, answered with the result.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -41,6 +45,7 @@ from core.inspection.events import (
     RectificationItemChanged,
 )
 from core.linkage import summaries
+from core.linkage.answers import answer_directives
 from core.linkage.events import AuditChecked, AuditCheckRequested, AuditHeadReported, CountyProfile
 from core.linkage.state import read_memos, write_memo
 from core.tenancy.model import TenantInfo
@@ -48,6 +53,7 @@ from core.work import Work
 
 __all__ = [
     "AUDIT_HEAD_MEMO",
+    "OVERDUE_MEMO",
     "PROFILE_MEMO",
     "Touched",
     "check_chain",
@@ -62,6 +68,8 @@ PROFILE_MEMO = "profile"
 """The ``sync_state`` key of the profile last published."""
 AUDIT_HEAD_MEMO = "audit_head"
 """The ``sync_state`` key of the audit chain head last published."""
+OVERDUE_MEMO = "overdue_as_of"
+"""The ``sync_state`` key of the day whose newly overdue counts were last published."""
 
 _CLUE_EVENTS = (ClueRecorded, ClueReferred, ClueClosed, ClueChanged)
 
@@ -167,7 +175,7 @@ async def sync_tick(tenant: TenantInfo, runtime: Any) -> None:
 
 async def _publish_changes(tenant: TenantInfo, runtime: Any) -> None:
     session = runtime.db.tenant(tenant.id)
-    memos = await read_memos(session, [PROFILE_MEMO, AUDIT_HEAD_MEMO])
+    memos = await read_memos(session, [PROFILE_MEMO, AUDIT_HEAD_MEMO, OVERDUE_MEMO])
     due: list[tuple[str, Event, Any]] = []
     profile = await county_profile(session, tenant)
     if memos.get(PROFILE_MEMO) != msgspec.to_builtins(profile):
@@ -175,7 +183,9 @@ async def _publish_changes(tenant: TenantInfo, runtime: Any) -> None:
     head = await _head(session, runtime)
     if head is not None and memos.get(AUDIT_HEAD_MEMO) != {"seq": head.seq, "hash": head.hash}:
         due.append((AUDIT_HEAD_MEMO, head, {"seq": head.seq, "hash": head.hash}))
-    if not due:
+    today = runtime.clock.today()
+    new_day = memos.get(OVERDUE_MEMO) != today.isoformat()
+    if not due and not new_day:
         return
     work = Work(session=session, tenant=tenant, actor="sync:tick", clock=runtime.clock,
                 plugins=runtime.plugins)
@@ -183,6 +193,26 @@ async def _publish_changes(tenant: TenantInfo, runtime: Any) -> None:
         for key, event, memo in due:
             work.emit(event)
             await write_memo(session, key, memo)
+        if new_day:
+            last = memos.get(OVERDUE_MEMO)
+            await _report_fell_due(work, date.fromisoformat(last) if last else None, today)
+            await write_memo(session, OVERDUE_MEMO, today.isoformat())
+
+
+async def _report_fell_due(work: Work, since: date | None, today: date) -> None:
+    """Report again what a new day made overdue: the ledger and clue counts of the
+    inspections concerned, and the directives those items answer."""
+    session = work.session
+    items, ledgers, clues = await summaries.fell_due(session, since, today)
+    await summaries.lock_inspections(session, ledgers | clues)
+    out: list[Event] = []
+    if ledgers:
+        out += await summaries.rectification_stats(session, ledgers, today)
+    if clues:
+        out += await summaries.clue_stats(session, clues, today)
+    for event in out:
+        work.emit(event)
+    await answer_directives(work, items)
 
 
 async def check_chain(work: Work, request: AuditCheckRequested) -> AuditChecked:

@@ -31,6 +31,7 @@ from core.tenancy.tables import Org
 __all__ = [
     "city_clues",
     "clue_stats",
+    "fell_due",
     "finding_stats",
     "lock_inspections",
     "progress",
@@ -59,6 +60,36 @@ async def lock_inspections(session: TenantSession, ids: Collection[int]) -> None
     await _fetch(session, f'SELECT "id" FROM "inspection" WHERE "tenant_id" = $1 AND "id" IN '
                  f'({_in(session, wanted, 2)}) ORDER BY "id" FOR UPDATE',
                  [session.tenant_id, *wanted])
+
+
+async def fell_due(session: TenantSession, since: date | None,
+                   today: date) -> tuple[set[int], set[int], set[int]]:
+    """What became overdue on a day from ``since`` to yesterday (everything overdue today
+    when ``since`` is None): nothing changed in the rows, only the date.
+
+    Returns:
+        ``(item_ids, rectification_inspections, clue_inspections)``: the ledger
+        items past their deadline and not yet submitted, their inspections, and
+        the inspections of clues whose reply fell due unanswered.
+    """
+    mark = session.db.dialect.mark
+    statuses = sorted(OVERDUE_STATUSES)
+    items_sql = (f'SELECT "id", "inspection_id" FROM "rectification_item" WHERE "tenant_id" = '
+                 f'{mark(1)} AND "deadline" < {mark(2)} '
+                 f'AND "status" IN ({_in(session, statuses, 3)})')
+    items_args: list[Any] = [session.tenant_id, today, *statuses]
+    clues_sql = (f'SELECT DISTINCT "inspection_id" FROM "clue" WHERE "tenant_id" = {mark(1)} '
+                 f'AND "reply_due" < {mark(2)} AND "status" <> {mark(3)}')
+    clues_args: list[Any] = [session.tenant_id, today, ClueStatus.concluded.value]
+    if since is not None:
+        items_sql += f' AND "deadline" >= {mark(len(items_args) + 1)}'
+        items_args.append(since)
+        clues_sql += f' AND "reply_due" >= {mark(len(clues_args) + 1)}'
+        clues_args.append(since)
+    items = await _fetch(session, items_sql, items_args)
+    clues = await _fetch(session, clues_sql, clues_args)
+    return ({int(r["id"]) for r in items}, {int(r["inspection_id"]) for r in items},
+            {int(r["inspection_id"]) for r in clues})
 
 
 async def progress(session: TenantSession, ids: Collection[int]) -> list[InspectionProgress]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from litestar import Litestar
 
 from core.db import Database
@@ -13,6 +14,7 @@ from core.linkage.tables import DirectiveItem
 from tests.inspection.helpers import Client, api, ok
 from tests.inspection.ledger_seed import item_url
 from tests.inspection.seed import seed_inspection
+from tests.linkage.county_steps import tick
 from tests.linkage.helpers import CITY, COUNTY, eventually, issue, marker, received
 
 
@@ -73,20 +75,26 @@ async def test_two_items_one_closed_show_in_the_city(
     assert "村务公开栏长期未更新" in county_page and "整改事项 2 项，已销号 1 项" in county_page
 
 
-async def test_an_overdue_item_is_counted(
-        app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]) -> None:
+@pytest.mark.parametrize("then", ["scan", "tick"])
+async def test_an_overdue_item_is_counted(app: Litestar, client: Client, database: Database,
+                                          tenant_ids: dict[str, int], then: str) -> None:
     seed = await seed_inspection(database, tenant_ids[COUNTY], "联动超期", stage="rectifying",
-                                 year=2292)
+                                 year=2292 if then == "scan" else 2294)
     made = await _common_problem(client)
     today = app.state.runtime.clock.today()
     ok(await client.post(api(COUNTY, f"directives/{made['id']}/items"), json={
         "inspection_id": seed["inspection_id"], "org_id": seed["org_id"],
         "deadline": today.isoformat()}), 201)
-    # The deadline passes; the overdue scan escalates the item, which reports again.
+    tick(app, client)  # today's overdue counts are reported
+    # The deadline passes. Either the overdue scan escalates the item, which reports
+    # again, or the first sync tick of the new day reports what the day made overdue.
     app.state.runtime.clock.advance(timedelta(days=2))
     try:
-        ok(await client.post(api(COUNTY, "rectification/scan"),
-                             json={"inspection_id": seed["inspection_id"]}))
+        if then == "scan":
+            ok(await client.post(api(COUNTY, "rectification/scan"),
+                                 json={"inspection_id": seed["inspection_id"]}))
+        else:
+            tick(app, client)
 
         async def overdue() -> dict[str, Any] | None:
             found = await _progress(client, made["id"])

@@ -5,8 +5,8 @@ so the chain verifies on its own and only the head the city keeps gives it away)
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,14 @@ from core.audit.tables import AuditEntry
 from core.db import Database
 from core.events import envelope
 from core.inspection.events import ClueChanged, FindingChanged, InspectionStageChanged
+from core.inspection.tables import Clue, RectificationItem
 from core.linkage.city_view import county_views, request_check
 from core.linkage.reports import touched_by
 from core.messaging.embedded import EmbeddedNats
 from core.plugins import Plugins
 from core.settings import Settings
 from tests.conftest import RunDatabase, make_settings
+from tests.inspection.seed import seed_inspection
 from tests.sync.helpers import TREE, deployment_database, eventually, rows, running, work_in
 
 CITY, COUNTY_A, COUNTY_B = "sc", "sc.a", "sc.b"
@@ -202,3 +204,41 @@ def test_what_a_transaction_touched() -> None:
     assert (touched.progress, touched.findings, touched.clues) == ({1}, {2}, {3})
     assert (touched.shared, touched.city_clues, touched.rectification) == ({7}, {5}, set())
     assert not touched_by([])
+
+
+async def test_a_new_day_reports_what_it_made_overdue(runtime: Any) -> None:
+    tenant = await runtime.tenants.get(COUNTY_A)
+    seed = await seed_inspection(runtime.db, tenant.id, "逾期", year=2301)
+    session, today = runtime.db.tenant(tenant.id), runtime.clock.today()
+    await session.update(RectificationItem, {"id": seed["item_id"]},
+                         {"deadline": today + timedelta(days=1)})
+    await session.update(Clue, {"id": seed["clue_id"]}, {
+        "status": "referred", "receiving_body": "discipline",
+        "reply_due": today + timedelta(days=1)})
+    await runtime.sync.tick()  # today: nothing is overdue yet
+    key = str(seed["inspection_id"])
+
+    async def counted(kind: str, field: str) -> int | None:
+        found = await rows(runtime, CITY, 'SELECT "data" FROM "replica" WHERE "tenant_id" = {} '
+                           'AND "kind" = {} AND "origin" = {} AND "key" = {}', kind, COUNTY_A, key)
+        return int(_data(found[0])[field]) if found else None
+
+    sent = await _count(runtime, "rectification_stats.updated", COUNTY_A)
+    runtime.clock.advance(timedelta(days=2))  # the deadlines pass; no row changes
+    try:
+        await runtime.sync.tick()
+        await eventually(lambda: _is(counted("rectification_stats", "overdue"), 1),
+                         what="the item counted overdue in the city")
+        await eventually(lambda: _is(counted("clue_stats", "overdue_replies"), 1),
+                         what="the reply counted overdue in the city")
+        await runtime.sync.tick()  # the same day again: nothing more
+        await _write(runtime, COUNTY_A, 1)  # something that does travel, to see the order
+        await runtime.sync.tick()
+        await _head_held(runtime, COUNTY_A, await _seq(runtime, COUNTY_A))
+        assert await _count(runtime, "rectification_stats.updated", COUNTY_A) == sent + 1
+    finally:
+        runtime.clock.reset()
+
+
+async def _is(value: Awaitable[int | None], wanted: int) -> bool:
+    return await value == wanted
