@@ -430,10 +430,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> Result:
     from tests.sync.cluster import cluster  # reads the two variables above
 
     result = Result(backend, kind=args.event, events=args.events)
+    if args.tls:
+        result.notes.append("leaf links over mutual TLS (the raw baseline crosses them too)")
     tmp = Path(tempfile.mkdtemp(prefix=f"xuncha-bench-sync-{backend}-"))
     try:
-        _say(f"{backend}: starting a hub, two leaves and three `xuncha sync run` in {tmp}")
-        with cluster(tmp) as net:
+        links = " over mutual TLS" if args.tls else ""
+        _say(f"{backend}: starting a hub, two leaves{links} and three `xuncha sync run` in {tmp}")
+        with cluster(tmp, tls=args.tls) as net:
             bench = Bench(net, result, args.event, args.profile)
             bench.warm()
             bench.raw_baseline(args.events, bench.body_size())
@@ -489,6 +492,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="keep the temporary folder (server and process logs)")
     parser.add_argument("--json", metavar="FILE", help=argparse.SUPPRESS)  # for --backend both
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--tls", action="store_true",
+                        help="link the leaves to the hub with mutual TLS (nats-config --tls)")
     return parser.parse_args(argv)
 
 

@@ -293,12 +293,17 @@ def _free_pair() -> int:
 
 
 @contextmanager
-def cluster(tmp: Path) -> Iterator[Cluster]:
-    """Start the hub, two leaves and three ``xuncha sync run`` processes; stop them after."""
+def cluster(tmp: Path, tls: bool = False) -> Iterator[Cluster]:
+    """Start the hub, two leaves and three ``xuncha sync run`` processes; stop them after.
+
+    Args:
+        tmp: where everything lives (configuration, stores, homes, logs).
+        tls: link the leaves to the hub with mutual TLS (``nats-config --tls``).
+    """
     configs = tmp / "nats"
     topology, _ = generate([CITY, COUNTY_A, COUNTY_B], configs, hub_port=free_port(),
                            leaf_port=free_port(), county_port_base=_free_pair(),
-                           store_dir=tmp / "store")
+                           store_dir=tmp / "store", tls_dir=configs / "tls" if tls else None)
     with ExitStack() as stack:
         databases = {}
         for label, tree in (("city", [CITY]), ("a", [COUNTY_A]), ("b", [COUNTY_B])):
