@@ -16,11 +16,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
 from core import __version__
-from core.authz.guard import authorize
 from core.authz.setup import build_authorizer, follow_changes
 from core.db import Database
 from core.db.migrate import app_tables, bind_tables
-from core.identity.middleware import IdentityMiddleware
 from core.messaging.connection import Messaging
 from core.plugins import CORE_PLUGIN, Plugins
 from core.runtime import Runtime
@@ -28,6 +26,8 @@ from core.settings import Settings, load_settings
 from core.tenancy.registry import TenantRegistry
 from core.web.deps import plugin_enabled_guard, tenant_dependencies
 from core.web.errors import exception_handlers
+from core.web.guard import authorize
+from core.web.middleware import IdentityMiddleware
 
 __all__ = ["create_app", "piccolo_apps"]
 

@@ -14,62 +14,53 @@ from core.contributions import (
 )
 from core.hookspecs import hookimpl
 from core.inspection.permissions import WORKFLOW_PERMISSIONS
-from core.linkage.permissions import LINKAGE_PERMISSIONS
+from plugins.linkage.permissions import LINKAGE_PERMISSIONS
 
 __all__: list[str] = []
 
 
 @hookimpl
 def xuncha_piccolo_apps() -> list[str]:
-    return ["core.db.piccolo_app"]
+    return ["core.piccolo_app"]
 
 
 @hookimpl
 def xuncha_routes() -> list[Any]:
-    from core.audit.api import audit_head
-    from core.authz.api import RoleController
-    from core.identity.routes import identity_routes
-    from core.inspection.routes import inspection_handlers
-    from core.linkage.city_api import CityController
-    from core.linkage.city_pages import city_page_handlers
-    from core.linkage.directives_api import DirectiveController
-    from core.linkage.directives_pages import directive_pages
-    from core.tenancy.api import OrgController, TenantController
-    from core.web.pages import page_handlers
-    from core.web.system import system_handlers
+    from core.web.routes import core_handlers
+    from plugins.linkage.city_api import CityController
+    from plugins.linkage.city_pages import city_page_handlers
+    from plugins.linkage.directives_api import DirectiveController
+    from plugins.linkage.directives_pages import directive_pages
 
-    return [OrgController, TenantController, RoleController, audit_head, *inspection_handlers(),
-            DirectiveController, *directive_pages, *page_handlers,
-            *system_handlers, *identity_routes(), CityController, *city_page_handlers]
+    return [*core_handlers(), DirectiveController, *directive_pages, CityController,
+            *city_page_handlers]
 
 
 @hookimpl
 def xuncha_template_dirs() -> list[Path]:
     return [Path(__file__).parent / "web" / "templates",
-            Path(__file__).parent / "inspection" / "templates",
-            Path(__file__).parent / "identity" / "templates",
-            Path(__file__).parent / "linkage" / "templates"]
+            Path(__file__).parent.parent / "plugins" / "linkage" / "templates"]
 
 
 @hookimpl
 def xuncha_event_types() -> list[type[Any]]:
     from core.inspection.events import WORKFLOW_EVENTS
-    from core.linkage.events import LINKAGE_EVENTS
+    from plugins.linkage.events import LINKAGE_EVENTS
 
     return [*WORKFLOW_EVENTS, *LINKAGE_EVENTS]
 
 
 @hookimpl
 def xuncha_sync_subjects() -> list[Any]:
-    from core.linkage.events import LINKAGE_SUBJECTS
+    from plugins.linkage.events import LINKAGE_SUBJECTS
 
     return list(LINKAGE_SUBJECTS)
 
 
 @hookimpl
 def xuncha_menu_items(tenant: Any) -> list[MenuItem]:
-    from core.linkage.directives_pages import menu_items as linkage_menu
-    from core.linkage.model import is_city
+    from plugins.linkage.directives_pages import menu_items as linkage_menu
+    from plugins.linkage.model import is_city
 
     return [
         MenuItem(label="首页", path="", order=0),
@@ -82,8 +73,8 @@ def xuncha_menu_items(tenant: Any) -> list[MenuItem]:
 
 @hookimpl
 async def xuncha_sync_outgoing(events: Any, work: Any) -> None:
-    from core.linkage.answers import report_answers
-    from core.linkage.reports import sync_outgoing
+    from plugins.linkage.answers import report_answers
+    from plugins.linkage.reports import sync_outgoing
 
     await report_answers(events, work)
     await sync_outgoing(events, work)
@@ -91,8 +82,8 @@ async def xuncha_sync_outgoing(events: Any, work: Any) -> None:
 
 @hookimpl
 async def xuncha_sync_received(event: Any, tenant: Any, work: Any) -> None:
-    from core.linkage.reports import sync_received
-    from core.linkage.shared import forward_shared_finding
+    from plugins.linkage.reports import sync_received
+    from plugins.linkage.shared import forward_shared_finding
 
     await forward_shared_finding(event, work)
     await sync_received(event, tenant, work)
@@ -100,7 +91,7 @@ async def xuncha_sync_received(event: Any, tenant: Any, work: Any) -> None:
 
 @hookimpl
 async def xuncha_sync_tick(tenant: Any, runtime: Any) -> None:
-    from core.linkage.reports import sync_tick
+    from plugins.linkage.reports import sync_tick
 
     await sync_tick(tenant, runtime)
 
@@ -213,11 +204,11 @@ async def xuncha_shutdown(app: Any) -> None:
 
 @hookimpl
 def xuncha_cli_commands(cli: Any) -> None:
-    from core.authz.cli import add_commands as add_role_commands
-    from core.identity.cli import add_commands as add_user_commands
-    from core.inspection.demo import add_commands as add_demo_commands
-    from core.inspection.ledger_cli import add_commands
-    from core.sync.cli import add_commands as add_sync_commands
+    from core.cli.accounts import add_commands as add_user_commands
+    from core.cli.ledger import add_commands
+    from core.cli.roles import add_commands as add_role_commands
+    from core.cli.sync import add_commands as add_sync_commands
+    from core.demo.seed import add_commands as add_demo_commands
 
     add_commands(cli)
     add_user_commands(cli)

@@ -14,4 +14,4 @@ from core.settings import load_settings
 __all__ = ["APP_REGISTRY", "DB"]
 
 DB: Engine = create_engine(load_settings().database_admin_url)
-APP_REGISTRY = AppRegistry(apps=["core.db.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["core.piccolo_app"])

@@ -381,7 +381,7 @@ def test_contributions_of_the_sample_plugin(sample_plugins: Plugins) -> None:
         ("farmland_rectified", "unit", 20.0)
     }
     apps = sample_plugins.gather_now("xuncha_piccolo_apps")  # core, built-ins, then sample
-    assert apps[0] == "core.db.piccolo_app" and apps[-1] == f"{SAMPLE_MODULE}.piccolo_app"
+    assert apps[0] == "core.piccolo_app" and apps[-1] == f"{SAMPLE_MODULE}.piccolo_app"
     assert "plugins.village_coverage.piccolo_app" in apps
     template_dirs = sample_plugins.gather_now("xuncha_template_dirs")
     assert template_dirs[0].parts[-3:] == ("core", "web", "templates")  # core's layout wins

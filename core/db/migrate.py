@@ -45,7 +45,7 @@ async def migrate(db: Database, app_modules: Sequence[str], app_role: str | None
 
     Args:
         db: the database, connected as the role that owns the tables.
-        app_modules: piccolo app modules (``"core.db.piccolo_app"``, plugins').
+        app_modules: piccolo app modules (``"core.piccolo_app"``, plugins').
         app_role: on PostgreSQL, the application role to grant data access.
 
     Returns:

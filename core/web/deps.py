@@ -12,11 +12,11 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 
-from core.audit.actor import actor_of
 from core.db import TenantSession
 from core.plugins import enabled_for
 from core.runtime import runtime_of
 from core.tenancy.model import TenantInfo
+from core.web.actor import actor_of
 from core.work import Work
 
 __all__ = [

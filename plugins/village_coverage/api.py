@@ -17,9 +17,9 @@ from litestar.datastructures import State as AppState
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from core.authz.guard import require_action
 from core.runtime import runtime_of
 from core.web.deps import CurrentWork
+from core.web.guard import require_action
 from core.web.params import Id
 from core.work import Work
 from plugins.village_coverage import service

@@ -17,13 +17,13 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
-from core.authz.guard import require_action
 from core.contributions import MenuItem
 from core.inspection.tables import Term
 from core.runtime import runtime_of
 from core.web.deps import CurrentWork
 from core.web.errors import FieldError, InputError
-from core.web.pages import page_context
+from core.web.guard import require_action
+from core.web.pages.home import page_context
 from core.web.params import Id
 from core.work import Work
 from plugins.village_coverage import service

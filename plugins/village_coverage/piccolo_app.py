@@ -20,6 +20,6 @@ APP_CONFIG = AppConfig(
     table_classes=[CoverageOrg, CoveragePlanEntry, CoverageMemo, CoverageCountyReport,
                    CoverageDirective],
     # Core's migrations (up to 2026-11-30T01:50:00 and whatever follows) run first.
-    migration_dependencies=["core.db.piccolo_app"],
+    migration_dependencies=["core.piccolo_app"],
     commands=[],
 )

@@ -18,9 +18,9 @@ from litestar.routes import HTTPRoute
 from piccolo.table import Table
 
 from core.app import create_app, piccolo_apps
-from core.authz.guard import PUBLIC
 from core.db.migrate import app_tables
 from core.plugins import Plugins
+from core.web.guard import PUBLIC
 from tests.authz.conftest import Client
 from tests.conftest import RunDatabase, make_settings
 from tests.identity.helpers import browser

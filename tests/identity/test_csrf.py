@@ -13,9 +13,9 @@ from litestar.params import URLEncodedBody
 from litestar.testing import AsyncTestClient
 
 from core.db import Database
-from core.identity.middleware import CSRF_MESSAGE, IdentityMiddleware
 from core.identity.sessions import COOKIE
 from core.web.errors import exception_handlers
+from core.web.middleware import CSRF_MESSAGE, IdentityMiddleware
 from tests.identity.helpers import browser, csrf_of, login, new_account
 
 Client = AsyncTestClient[Litestar]

@@ -211,7 +211,7 @@ async def test_many_failures_from_one_address_are_throttled(
 
 
 def test_anonymous_messages_say_why() -> None:
-    from core.identity.middleware import anonymous_message
+    from core.web.middleware import anonymous_message
 
     def scope(reason: str | None) -> Any:
         return {"type": "http", "auth": reason}

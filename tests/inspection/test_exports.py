@@ -373,7 +373,7 @@ async def test_documents_of_another_tenant_are_not_found(
 
 def test_builders_survive_awkward_text() -> None:
     """Control characters are dropped (not a 500); file names lose path characters."""
-    from core.inspection.exports import content_disposition, ledger_xlsx
+    from core.exports.workbooks import content_disposition, ledger_xlsx
 
     item = {"id": 1, "org_id": 7, "finding_id": None, "problem": "控制\x07字符\x00问题",
             "measures": "", "deadline": "2026-01-02", "responsible_person": "",

@@ -3,7 +3,7 @@
 A small test plugin (``ConflictFinder``) implementing ``xuncha_recusal_conflicts``
 is plugged into the running app for each test. Approving an exception needs the
 action ``team:override_recusal`` (office admin), checked by the authorization
-layer's ``core.authz.guard.require_action``:
+layer's ``core.web.guard.require_action``:
 
 - the tests marked ``needs_guard`` run it for real; until the lead adds that
   guard (and the non-admin client fixture) they are expected to fail, strictly,
@@ -25,8 +25,8 @@ from litestar.exceptions import PermissionDeniedException
 from core.contributions import RecusalConflict, TeamCandidate
 from core.db import Database
 from core.hookspecs import hookimpl
-from core.inspection import team_api
 from core.inspection.tables import Inspection, TeamMember
+from core.web.api import team as team_api
 from tests.conftest import ActingClient
 from tests.inspection.helpers import Client, api, new_inspection, ok
 from tests.inspection.paper_steps import audit_entries, plugged_in
@@ -232,7 +232,7 @@ async def test_override_fails_closed_without_the_guard(
     tenant_ids: dict[str, int], finder: ConflictFinder,
 ) -> None:
     """If the guard cannot be imported, no exception is approved (403, not 500)."""
-    monkeypatch.setitem(sys.modules, "core.authz.guard", None)  # import now raises
+    monkeypatch.setitem(sys.modules, "core.web.guard", None)  # import now raises
     insp = await new_inspection(client)
     team = api("ta.one", f"inspections/{insp['id']}/team")
     before = await state_of(database, tenant_ids, insp["id"])

@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.cli.sync import sync_runtime
 from core.db import Database
 from core.events import Event
 from core.plugins import Plugins
 from core.settings import Settings
-from core.sync.cli import sync_runtime
 from core.sync.service import SyncService
 from core.tenancy.loader import sync_tree
 from core.tenancy.model import OrgSpec, TenantSpec

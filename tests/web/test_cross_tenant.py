@@ -17,8 +17,8 @@ from litestar.testing import AsyncTestClient
 
 from core.db import Database
 from core.inspection import tables as workflow
-from core.linkage.tables import Directive
 from core.tenancy.tables import Org
+from plugins.linkage.tables import Directive
 from plugins.village_coverage.tables import CoverageDirective
 from tests.conftest import TEST_TREE
 from tests.identity.helpers import browser, signed_in

@@ -12,6 +12,6 @@ APP_CONFIG = AppConfig(
     app_name="sample",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[SampleNote],
-    migration_dependencies=["core.db.piccolo_app"],
+    migration_dependencies=["core.piccolo_app"],
     commands=[],
 )

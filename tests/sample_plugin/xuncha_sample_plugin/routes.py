@@ -18,7 +18,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import Template
 
 from core.web.deps import CurrentTenant, CurrentWork, Session
-from core.web.pages import page_context
+from core.web.pages.home import page_context
 from xuncha_sample_plugin.tables import SampleNote
 
 __all__ = ["NoteCreate", "NoteOut", "route_handlers"]

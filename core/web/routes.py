@@ -1,0 +1,33 @@
+"""Every route handler of the core, in one list for the core's ``xuncha_routes`` hook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["core_handlers"]
+
+
+def core_handlers() -> list[Any]:
+    """The core's controllers and handlers: API, exports, pages, sign-in and system routes."""
+    from core.web.api.audit import audit_head
+    from core.web.api.clues import ClueController
+    from core.web.api.exports import export_handlers
+    from core.web.api.inspections import InspectionController
+    from core.web.api.ledger import LedgerController
+    from core.web.api.papers import paper_handlers
+    from core.web.api.planning import PlanningController
+    from core.web.api.roles import RoleController
+    from core.web.api.team import TeamController
+    from core.web.api.tenancy import OrgController, TenantController
+    from core.web.api.tokens import TokenController
+    from core.web.pages.home import page_handlers
+    from core.web.pages.identity import identity_handlers
+    from core.web.pages.inspection import workflow_pages
+    from core.web.system import system_handlers
+
+    return [
+        OrgController, TenantController, RoleController, audit_head, TokenController,
+        PlanningController, InspectionController, TeamController, ClueController,
+        LedgerController, *export_handlers, *paper_handlers(),
+        *workflow_pages, *page_handlers, *identity_handlers, *system_handlers,
+    ]
