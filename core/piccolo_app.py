@@ -1,4 +1,4 @@
-"""The core piccolo app: tenants, orgs, the audit trail, the inspection workflow, sync, linkage."""
+"""The core piccolo app: tenants, orgs, identity, the audit trail, the inspection workflow, sync."""
 
 from pathlib import Path
 
@@ -10,7 +10,6 @@ from core.identity.tables import Account, AccountSession, ApiToken
 from core.inspection import tables as inspection
 from core.sync.tables import Replica, SyncInbox, SyncOutbox, SyncState
 from core.tenancy.tables import Org, Tenant
-from plugins.linkage.tables import Directive, DirectiveItem
 
 __all__ = ["APP_CONFIG"]
 
@@ -19,8 +18,7 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[Tenant, Org, AuditEntry, AuditHead, Account, AccountSession, ApiToken,
                    CasbinRule, SyncOutbox, SyncInbox, Replica, SyncState,
-                   *(getattr(inspection, name) for name in inspection.__all__),
-                   Directive, DirectiveItem],
+                   *(getattr(inspection, name) for name in inspection.__all__)],
     migration_dependencies=[],
     commands=[],
 )

@@ -14,4 +14,6 @@ from core.settings import load_settings
 __all__ = ["APP_REGISTRY", "DB"]
 
 DB: Engine = create_engine(load_settings().database_admin_url)
-APP_REGISTRY = AppRegistry(apps=["core.piccolo_app"])
+# The built-in apps; a plugin outside this tree lists its own in a conf of its own.
+APP_REGISTRY = AppRegistry(apps=["core.piccolo_app", "plugins.linkage.piccolo_app",
+                                 "plugins.village_coverage.piccolo_app"])

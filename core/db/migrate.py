@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Sequence
 
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppRegistry
@@ -16,7 +17,7 @@ from piccolo.table import Table
 from core.db.database import Database
 from core.db.rls import apply_rls
 
-__all__ = ["MigrationError", "app_tables", "bind_tables", "migrate"]
+__all__ = ["MigrationError", "app_tables", "bind_tables", "migrate", "unknown_migrations"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,26 @@ def bind_tables(db: Database, tables: Sequence[type[Table]]) -> None:
         table._meta.db = db.engine
 
 
+async def unknown_migrations(registry: AppRegistry) -> list[str]:
+    """Applied migrations of the given apps that their migration folders lack.
+
+    A database migrated by an earlier, unreleased version has such ids (its
+    migrations were squashed since); piccolo would try to create its tables
+    again.
+
+    Returns:
+        ``"<app> <migration id>"`` for each, sorted; empty when all are known.
+    """
+    if not await Migration.table_exists().run():
+        return []
+    finder = BaseMigrationManager()
+    known = {name: set(finder.get_migration_modules(config.resolved_migrations_folder_path))
+             for name, config in registry.app_configs.items()}
+    rows = await Migration.select(Migration.app_name, Migration.name).run()
+    return sorted(f"{row['app_name']} {row['name']}" for row in rows
+                  if row["app_name"] in known and row["name"] not in known[row["app_name"]])
+
+
 async def migrate(db: Database, app_modules: Sequence[str], app_role: str | None) -> str:
     """Run every pending migration of ``app_modules`` in dependency order.
 
@@ -52,7 +73,8 @@ async def migrate(db: Database, app_modules: Sequence[str], app_role: str | None
         piccolo's report of what ran.
 
     Raises:
-        MigrationError: a migration failed.
+        MigrationError: a migration failed, or the database holds migrations
+            this version does not know (a data directory of an earlier version).
     """
     import core.piccolo_conf as conf
 
@@ -62,6 +84,13 @@ async def migrate(db: Database, app_modules: Sequence[str], app_role: str | None
     Migration._meta.db = db.engine
     tables = app_tables(app_modules)
     bind_tables(db, tables)
+    unknown = await unknown_migrations(conf.APP_REGISTRY)
+    if unknown:
+        raise MigrationError(
+            f"数据库中有本版本不认识的迁移记录（{unknown[0]} 等 {len(unknown)} 项），"
+            "应是旧版本留下的数据：请删除旧的数据目录（默认 ./var，或运行 make clean）"
+            "或换用新的数据库后重试"
+        )
     report = io.StringIO()
     try:
         with contextlib.redirect_stdout(report):

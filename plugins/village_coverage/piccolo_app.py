@@ -19,7 +19,7 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[CoverageOrg, CoveragePlanEntry, CoverageMemo, CoverageCountyReport,
                    CoverageDirective],
-    # Core's migrations (up to 2026-11-30T01:50:00 and whatever follows) run first.
+    # The tenant table of core, which every table here points at, comes first.
     migration_dependencies=["core.piccolo_app"],
     commands=[],
 )

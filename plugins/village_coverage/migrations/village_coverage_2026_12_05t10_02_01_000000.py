@@ -1,10 +1,14 @@
 """Unique keys of the village coverage tables (one decision, plan entry and memo per
-org or term, one report per county and term)."""
+org or term, one report per county and term).
+
+Written by hand, in a migration of its own because piccolo's manager runs a
+migration's raw SQL before it creates that migration's tables.
+"""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-30T10:00:01:000000"
+ID = "2026-12-05T10:02:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "village_coverage: unique keys"
 

@@ -1,6 +1,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
+from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import JSON
@@ -8,6 +9,7 @@ from piccolo.columns.column_types import Serial
 from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
+from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -26,38 +28,54 @@ class Tenant(Table, tablename="tenant", schema=None):
     )
 
 
-ID = "2026-11-30T01:49:39:289994"
+ID = "2026-12-05T10:02:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "village_coverage: targets, plan, memo, county reports, directives"
 
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="core", description=DESCRIPTION
+        migration_id=ID, app_name="village_coverage", description=DESCRIPTION
     )
 
     manager.add_table(
-        class_name="SyncOutbox",
-        tablename="sync_outbox",
+        class_name="CoverageDirective",
+        tablename="coverage_directive",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="SyncState", tablename="sync_state", schema=None, columns=None
+        class_name="CoverageMemo",
+        tablename="coverage_memo",
+        schema=None,
+        columns=None,
     )
 
     manager.add_table(
-        class_name="SyncInbox", tablename="sync_inbox", schema=None, columns=None
+        class_name="CoverageCountyReport",
+        tablename="coverage_county_report",
+        schema=None,
+        columns=None,
     )
 
     manager.add_table(
-        class_name="Replica", tablename="replica", schema=None, columns=None
+        class_name="CoverageOrg",
+        tablename="coverage_org",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="CoveragePlanEntry",
+        tablename="coverage_plan_entry",
+        schema=None,
+        columns=None,
     )
 
     manager.add_column(
-        table_class_name="SyncOutbox",
-        tablename="sync_outbox",
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
         column_name="tenant_id",
         db_column_name="tenant_id",
         column_class_name="ForeignKey",
@@ -80,36 +98,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncOutbox",
-        tablename="sync_outbox",
-        column_name="event_id",
-        db_column_name="event_id",
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="direction",
+        db_column_name="direction",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 36,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SyncOutbox",
-        tablename="sync_outbox",
-        column_name="subject",
-        db_column_name="subject",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 255,
+            "length": 8,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -124,14 +120,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncOutbox",
-        tablename="sync_outbox",
-        column_name="type",
-        db_column_name="type",
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="county",
+        db_column_name="county",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 100,
+            "length": 64,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -146,8 +142,73 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncOutbox",
-        tablename="sync_outbox",
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="source_id",
+        db_column_name="source_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="title",
+        db_column_name="title",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
         column_name="body",
         db_column_name="body",
         column_class_name="Text",
@@ -167,8 +228,115 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncOutbox",
-        tablename="sync_outbox",
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="village_codes",
+        db_column_name="village_codes",
+        column_class_name="JSON",
+        column_class=JSON,
+        params={
+            "default": "[]",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="issued_on",
+        db_column_name="issued_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="issued_by",
+        db_column_name="issued_by",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 128,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="applied_on",
+        db_column_name="applied_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
+        column_name="applied_by",
+        db_column_name="applied_by",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 128,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageDirective",
+        tablename="coverage_directive",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -188,50 +356,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncOutbox",
-        tablename="sync_outbox",
-        column_name="attempts",
-        db_column_name="attempts",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SyncOutbox",
-        tablename="sync_outbox",
-        column_name="last_error",
-        db_column_name="last_error",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SyncState",
-        tablename="sync_state",
+        table_class_name="CoverageMemo",
+        tablename="coverage_memo",
         column_name="tenant_id",
         db_column_name="tenant_id",
         column_class_name="ForeignKey",
@@ -254,10 +380,31 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncState",
-        tablename="sync_state",
-        column_name="key",
-        db_column_name="key",
+        table_class_name="CoverageMemo",
+        tablename="coverage_memo",
+        column_name="term_id",
+        db_column_name="term_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageMemo",
+        tablename="coverage_memo",
+        column_name="digest",
+        db_column_name="digest",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -276,29 +423,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncState",
-        tablename="sync_state",
-        column_name="value",
-        db_column_name="value",
-        column_class_name="JSON",
-        column_class=JSON,
-        params={
-            "default": "{}",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SyncState",
-        tablename="sync_state",
+        table_class_name="CoverageMemo",
+        tablename="coverage_memo",
         column_name="updated_at",
         db_column_name="updated_at",
         column_class_name="Timestamptz",
@@ -318,8 +444,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
+        table_class_name="CoverageCountyReport",
+        tablename="coverage_county_report",
         column_name="tenant_id",
         db_column_name="tenant_id",
         column_class_name="ForeignKey",
@@ -342,32 +468,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
-        column_name="event_id",
-        db_column_name="event_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 36,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
-        column_name="origin",
-        db_column_name="origin",
+        table_class_name="CoverageCountyReport",
+        tablename="coverage_county_report",
+        column_name="county",
+        db_column_name="county",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -386,32 +490,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
-        column_name="type",
-        db_column_name="type",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
-        column_name="version",
-        db_column_name="version",
+        table_class_name="CoverageCountyReport",
+        tablename="coverage_county_report",
+        column_name="term_id",
+        db_column_name="term_id",
         column_class_name="Integer",
         column_class=Integer,
         params={
@@ -429,15 +511,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
-        column_name="subject",
-        db_column_name="subject",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="CoverageCountyReport",
+        tablename="coverage_county_report",
+        column_name="term_start",
+        db_column_name="term_start",
+        column_class_name="Date",
+        column_class=Date,
         params={
-            "length": 255,
-            "default": "",
+            "default": DateNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -451,183 +532,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
-        column_name="status",
-        db_column_name="status",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
-        column_name="body",
-        db_column_name="body",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
-        column_name="occurred_at",
-        db_column_name="occurred_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SyncInbox",
-        tablename="sync_inbox",
-        column_name="received_at",
-        db_column_name="received_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Replica",
-        tablename="replica",
-        column_name="tenant_id",
-        db_column_name="tenant_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Tenant,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Replica",
-        tablename="replica",
-        column_name="origin",
-        db_column_name="origin",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Replica",
-        tablename="replica",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Replica",
-        tablename="replica",
-        column_name="key",
-        db_column_name="key",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 128,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Replica",
-        tablename="replica",
+        table_class_name="CoverageCountyReport",
+        tablename="coverage_county_report",
         column_name="version",
         db_column_name="version",
         column_class_name="Varchar",
@@ -648,30 +554,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Replica",
-        tablename="replica",
-        column_name="type",
-        db_column_name="type",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Replica",
-        tablename="replica",
+        table_class_name="CoverageCountyReport",
+        tablename="coverage_county_report",
         column_name="data",
         db_column_name="data",
         column_class_name="JSON",
@@ -691,29 +575,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Replica",
-        tablename="replica",
-        column_name="occurred_at",
-        db_column_name="occurred_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Replica",
-        tablename="replica",
+        table_class_name="CoverageCountyReport",
+        tablename="coverage_county_report",
         column_name="received_at",
         db_column_name="received_at",
         column_class_name="Timestamptz",
@@ -733,16 +596,339 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="parent_code",
-        db_column_name="parent_code",
+        table_class_name="CoverageOrg",
+        tablename="coverage_org",
+        column_name="tenant_id",
+        db_column_name="tenant_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Tenant,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageOrg",
+        tablename="coverage_org",
+        column_name="term_id",
+        db_column_name="term_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageOrg",
+        tablename="coverage_org",
+        column_name="org_id",
+        db_column_name="org_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageOrg",
+        tablename="coverage_org",
+        column_name="classification",
+        db_column_name="classification",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
+            "length": 16,
+            "default": "general",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageOrg",
+        tablename="coverage_org",
+        column_name="mode",
+        db_column_name="mode",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 32,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageOrg",
+        tablename="coverage_org",
+        column_name="note",
+        db_column_name="note",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageOrg",
+        tablename="coverage_org",
+        column_name="covered_on",
+        db_column_name="covered_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
             "default": None,
             "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageOrg",
+        tablename="coverage_org",
+        column_name="covered_note",
+        db_column_name="covered_note",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoverageOrg",
+        tablename="coverage_org",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoveragePlanEntry",
+        tablename="coverage_plan_entry",
+        column_name="tenant_id",
+        db_column_name="tenant_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Tenant,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoveragePlanEntry",
+        tablename="coverage_plan_entry",
+        column_name="term_id",
+        db_column_name="term_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoveragePlanEntry",
+        tablename="coverage_plan_entry",
+        column_name="org_id",
+        db_column_name="org_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoveragePlanEntry",
+        tablename="coverage_plan_entry",
+        column_name="year",
+        db_column_name="year",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoveragePlanEntry",
+        tablename="coverage_plan_entry",
+        column_name="number",
+        db_column_name="number",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoveragePlanEntry",
+        tablename="coverage_plan_entry",
+        column_name="inspection_id",
+        db_column_name="inspection_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoveragePlanEntry",
+        tablename="coverage_plan_entry",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,

@@ -3,15 +3,31 @@ from enum import Enum
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
 from piccolo.columns.column_types import Boolean
+from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import JSON
 from piccolo.columns.column_types import Serial
+from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
+from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
+
+
+class RectificationItem(Table, tablename="rectification_item", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name="id",
+        secret=False,
+    )
 
 
 class Tenant(Table, tablename="tenant", schema=None):
@@ -27,205 +43,30 @@ class Tenant(Table, tablename="tenant", schema=None):
     )
 
 
-ID = "2026-11-29T20:36:25:795913"
+ID = "2026-12-05T10:01:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "tenant registry and org registry"
+DESCRIPTION = "linkage: directives and the ledger items answering them"
 
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="core", description=DESCRIPTION
+        migration_id=ID, app_name="linkage", description=DESCRIPTION
     )
 
     manager.add_table(
-        class_name="Tenant", tablename="tenant", schema=None, columns=None
+        class_name="Directive", tablename="directive", schema=None, columns=None
     )
 
     manager.add_table(
-        class_name="Org", tablename="org", schema=None, columns=None
-    )
-
-    manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="code",
-        db_column_name="code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
+        class_name="DirectiveItem",
+        tablename="directive_item",
         schema=None,
+        columns=None,
     )
 
     manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 128,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="region",
-        db_column_name="region",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="level",
-        db_column_name="level",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "TenantLevel",
-                {"province": "province", "city": "city", "county": "county"},
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="parent",
-        db_column_name="parent",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": "self",
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="plugins",
-        db_column_name="plugins",
-        column_class_name="JSON",
-        column_class=JSON,
-        params={
-            "default": '["*"]',
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="settings",
-        db_column_name="settings",
-        column_class_name="JSON",
-        column_class=JSON,
-        params={
-            "default": "{}",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Tenant",
-        tablename="tenant",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Org",
-        tablename="org",
+        table_class_name="Directive",
+        tablename="directive",
         column_name="tenant_id",
         db_column_name="tenant_id",
         column_class_name="ForeignKey",
@@ -248,21 +89,31 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Org",
-        tablename="org",
-        column_name="code",
-        db_column_name="code",
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="kind",
+        db_column_name="kind",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
+            "length": 32,
             "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": None,
+            "choices": Enum(
+                "DirectiveKind",
+                {
+                    "deployment": "deployment",
+                    "directive": "directive",
+                    "common_problem": "common_problem",
+                    "knowledge": "knowledge",
+                    "elevated_assignment": "elevated_assignment",
+                    "cross_assignment": "cross_assignment",
+                },
+            ),
             "db_column_name": None,
             "secret": False,
         },
@@ -270,10 +121,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Org",
-        tablename="org",
-        column_name="name",
-        db_column_name="name",
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="title",
+        db_column_name="title",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -292,33 +143,20 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Org",
-        tablename="org",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="body",
+        db_column_name="body",
+        column_class_name="Text",
+        column_class=Text,
         params={
-            "length": 16,
             "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "OrgKind",
-                {
-                    "department": "department",
-                    "people_org": "people_org",
-                    "soe": "soe",
-                    "institution": "institution",
-                    "agency": "agency",
-                    "township": "township",
-                    "village": "village",
-                    "community": "community",
-                },
-            ),
+            "choices": None,
             "db_column_name": None,
             "secret": False,
         },
@@ -326,17 +164,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Org",
-        tablename="org",
-        column_name="parent",
-        db_column_name="parent",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="due_date",
+        db_column_name="due_date",
+        column_class_name="Date",
+        column_class=Date,
         params={
-            "references": "self",
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
+            "default": None,
             "null": True,
             "primary_key": False,
             "unique": False,
@@ -350,14 +185,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Org",
-        tablename="org",
-        column_name="active",
-        db_column_name="active",
-        column_class_name="Boolean",
-        column_class=Boolean,
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="targets",
+        db_column_name="targets",
+        column_class_name="JSON",
+        column_class=JSON,
         params={
-            "default": True,
+            "default": "[]",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -371,10 +206,226 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Org",
-        tablename="org",
-        column_name="sort",
-        db_column_name="sort",
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="issued_on",
+        db_column_name="issued_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="issued_by",
+        db_column_name="issued_by",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 128,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="withdrawn",
+        db_column_name="withdrawn",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="withdrawn_on",
+        db_column_name="withdrawn_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="withdrawn_by",
+        db_column_name="withdrawn_by",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 128,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="withdraw_reason",
+        db_column_name="withdraw_reason",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Directive",
+        tablename="directive",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DirectiveItem",
+        tablename="directive_item",
+        column_name="tenant_id",
+        db_column_name="tenant_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Tenant,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DirectiveItem",
+        tablename="directive_item",
+        column_name="directive_origin",
+        db_column_name="directive_origin",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DirectiveItem",
+        tablename="directive_item",
+        column_name="directive_id",
+        db_column_name="directive_id",
         column_class_name="Integer",
         column_class=Integer,
         params={
@@ -392,10 +443,34 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Org",
-        tablename="org",
-        column_name="updated_at",
-        db_column_name="updated_at",
+        table_class_name="DirectiveItem",
+        tablename="directive_item",
+        column_name="item_id",
+        db_column_name="item_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": RectificationItem,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DirectiveItem",
+        tablename="directive_item",
+        column_name="created_at",
+        db_column_name="created_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
