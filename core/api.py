@@ -9,15 +9,139 @@ lacks is added here, not imported from inside the core.
 
 from __future__ import annotations
 
+from core.audit.chain import verify as verify_chain
+from core.audit.tables import GENESIS, AuditEntry, AuditHead
+from core.clock import CHINA
+from core.contributions import MenuItem, Permission, PolicyRule, SyncSubject
+from core.db import TenantSession
 from core.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound
+from core.events import Envelope, Event
+from core.fields import IdField
 from core.hookspecs import hookimpl
+from core.inspection.events import (
+    ClueChanged,
+    ClueClosed,
+    ClueRecorded,
+    ClueReferred,
+    FindingChanged,
+    FindingRecorded,
+    InspectionPlanned,
+    InspectionStageChanged,
+    RectificationItemChanged,
+)
+from core.inspection.findings import categories as finding_categories
+from core.inspection.ledger import ITEM_STAGES, ItemsIn, ItemsOut, create_items
+from core.inspection.ledger_query import OVERDUE_STATUSES, ItemOut, is_overdue, item_out, org_names
+from core.inspection.model import (
+    CLUE_GRADE_LABELS,
+    CLUE_STATUS_LABELS,
+    ESCALATION_LABELS,
+    RECEIVING_BODY_LABELS,
+    SEVERITY_LABELS,
+    STAGE_LABELS,
+    ClueStatus,
+    Escalation,
+    ItemStatus,
+)
+from core.inspection.planning import kind_labels as inspection_kinds
+from core.inspection.tables import (
+    Clue,
+    Finding,
+    Inspection,
+    InspectionTarget,
+    RectificationItem,
+    Round,
+)
+from core.pagination import Page
+from core.runtime import Runtime, runtime_of
+from core.sync.memos import read_memos, write_memo
+from core.sync.tables import Replica
+from core.tenancy.model import ORG_KIND_LABELS, TenantInfo
+from core.tenancy.registry import TenantRegistry
+from core.tenancy.tables import Org, Tenant
+from core.web.deps import CurrentWork
+from core.web.errors import refusal_of, translate
+from core.web.pages.home import page_context
+from core.web.pages.inspection import is_htmx
+from core.web.pages.views import moment
+from core.web.params import Id, Limit, Offset
+from core.work import Work
 
 __all__ = [
+    "CHINA",
+    "CLUE_GRADE_LABELS",
+    "CLUE_STATUS_LABELS",
+    "ESCALATION_LABELS",
+    "GENESIS",
+    "ITEM_STAGES",
+    "ORG_KIND_LABELS",
+    "OVERDUE_STATUSES",
+    "RECEIVING_BODY_LABELS",
+    "SEVERITY_LABELS",
+    "STAGE_LABELS",
+    "AuditEntry",
+    "AuditHead",
+    "Clue",
+    "ClueChanged",
+    "ClueClosed",
+    "ClueRecorded",
+    "ClueReferred",
+    "ClueStatus",
     "Conflict",
+    "CurrentWork",
     "DomainError",
+    "Envelope",
+    "Escalation",
+    "Event",
     "FieldError",
+    "Finding",
+    "FindingChanged",
+    "FindingRecorded",
     "Forbidden",
+    "Id",
+    "IdField",
+    "Inspection",
+    "InspectionPlanned",
+    "InspectionStageChanged",
+    "InspectionTarget",
     "Invalid",
+    "ItemOut",
+    "ItemStatus",
+    "ItemsIn",
+    "ItemsOut",
+    "Limit",
+    "MenuItem",
     "NotFound",
+    "Offset",
+    "Org",
+    "Page",
+    "Permission",
+    "PolicyRule",
+    "RectificationItem",
+    "RectificationItemChanged",
+    "Replica",
+    "Round",
+    "Runtime",
+    "SyncSubject",
+    "Tenant",
+    "TenantInfo",
+    "TenantRegistry",
+    "TenantSession",
+    "Work",
+    "create_items",
+    "finding_categories",
     "hookimpl",
+    "inspection_kinds",
+    "is_htmx",
+    "is_overdue",
+    "item_out",
+    "moment",
+    "org_names",
+    "page_context",
+    "read_memos",
+    "refusal_of",
+    "runtime_of",
+    "translate",
+    "verify_chain",
+    "write_memo",
 ]

@@ -14,7 +14,6 @@ from core.contributions import (
 )
 from core.hookspecs import hookimpl
 from core.inspection.permissions import WORKFLOW_PERMISSIONS
-from plugins.linkage.permissions import LINKAGE_PERMISSIONS
 
 __all__: list[str] = []
 
@@ -27,73 +26,29 @@ def xuncha_piccolo_apps() -> list[str]:
 @hookimpl
 def xuncha_routes() -> list[Any]:
     from core.web.routes import core_handlers
-    from plugins.linkage.city_api import CityController
-    from plugins.linkage.city_pages import city_page_handlers
-    from plugins.linkage.directives_api import DirectiveController
-    from plugins.linkage.directives_pages import directive_pages
 
-    return [*core_handlers(), DirectiveController, *directive_pages, CityController,
-            *city_page_handlers]
+    return list(core_handlers())
 
 
 @hookimpl
 def xuncha_template_dirs() -> list[Path]:
-    return [Path(__file__).parent / "web" / "templates",
-            Path(__file__).parent.parent / "plugins" / "linkage" / "templates"]
+    return [Path(__file__).parent / "web" / "templates"]
 
 
 @hookimpl
 def xuncha_event_types() -> list[type[Any]]:
     from core.inspection.events import WORKFLOW_EVENTS
-    from plugins.linkage.events import LINKAGE_EVENTS
 
-    return [*WORKFLOW_EVENTS, *LINKAGE_EVENTS]
-
-
-@hookimpl
-def xuncha_sync_subjects() -> list[Any]:
-    from plugins.linkage.events import LINKAGE_SUBJECTS
-
-    return list(LINKAGE_SUBJECTS)
+    return list(WORKFLOW_EVENTS)
 
 
 @hookimpl
-def xuncha_menu_items(tenant: Any) -> list[MenuItem]:
-    from plugins.linkage.directives_pages import menu_items as linkage_menu
-    from plugins.linkage.model import is_city
-
+def xuncha_menu_items() -> list[MenuItem]:
     return [
         MenuItem(label="首页", path="", order=0),
         MenuItem(label="巡察轮次", path="rounds", order=10),
         MenuItem(label="整改台账", path="ledger", order=20),
-        *linkage_menu(tenant),
-        *([MenuItem(label="下级巡察机构", path="counties", order=29)] if is_city(tenant) else []),
     ]
-
-
-@hookimpl
-async def xuncha_sync_outgoing(events: Any, work: Any) -> None:
-    from plugins.linkage.answers import report_answers
-    from plugins.linkage.reports import sync_outgoing
-
-    await report_answers(events, work)
-    await sync_outgoing(events, work)
-
-
-@hookimpl
-async def xuncha_sync_received(event: Any, tenant: Any, work: Any) -> None:
-    from plugins.linkage.reports import sync_received
-    from plugins.linkage.shared import forward_shared_finding
-
-    await forward_shared_finding(event, work)
-    await sync_received(event, tenant, work)
-
-
-@hookimpl
-async def xuncha_sync_tick(tenant: Any, runtime: Any) -> None:
-    from plugins.linkage.reports import sync_tick
-
-    await sync_tick(tenant, runtime)
 
 
 @hookimpl
@@ -138,10 +93,7 @@ def xuncha_permissions() -> list[Permission]:
         Permission(action="role:manage", label="授予和收回角色"),
         Permission(action="role:read", label="查看角色和授权"),
         Permission(action="audit:head", label="查看审计链链头"),
-        Permission(action="county:read", label="查看下级巡察机构报送的汇总数据"),
-        Permission(action="county:check", label="请求下级巡察机构核验审计链"),
         *WORKFLOW_PERMISSIONS,
-        *LINKAGE_PERMISSIONS,
     ]
 
 

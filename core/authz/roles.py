@@ -60,8 +60,7 @@ SIGNED_IN_ACTIONS = frozenset({"me:read", "tenant:list", "page:view"})
 """Actions of routes outside any tenant that every signed-in account may take."""
 
 _READ = ["tenant:read", "org:read", "page:view", "plan:read", "inspection:read",
-         "finding:read", "clue:read", "rectification:read", "export:read", "audit:head",
-         "directive:read", "shared_finding:read", "county:read"]
+         "finding:read", "clue:read", "rectification:read", "export:read", "audit:head"]
 _TEAM = ["tenant:read", "page:view", "inspection:read", "paper:read", "paper:write",
          "attachment:read", "attachment:write", "finding:read", "finding:write", "clue:read",
          "clue:write", "export:read", "token:manage"]
@@ -79,8 +78,7 @@ CORE_POLICIES: list[PolicyRule] = [
                                 "paper:read", "attachment:read", "rectification:write",
                                 "rectification:verify", "rectification:scan",
                                 "disclosure:write", "clue:refer", "org:write",
-                                "token:manage", "directive:write", "directive:answer",
-                                "county:check"]),
+                                "token:manage"]),
     PolicyRule(role=Role.office_staff.value, action="clue:read_persons", effect="deny"),
     *_allow(Role.leading_group, [*_READ, "paper:read", "report:write", "token:manage"]),
     PolicyRule(role=Role.leading_group.value, action="clue:read_persons", effect="deny"),
@@ -92,7 +90,6 @@ CORE_POLICIES: list[PolicyRule] = [
                                 "rectification:read", "rectification:write", "export:read"]),
     *_allow(Role.receiving_liaison, ["tenant:read", "page:view", "clue:read",
                                      "clue:read_persons", "clue:answer"]),
-    *_allow(Role.city_supervisor, ["tenant:read", "page:view", "org:read", "audit:head",
-                                   "county:read", "county:check"]),
+    *_allow(Role.city_supervisor, ["tenant:read", "page:view", "org:read", "audit:head"]),
 ]
 """The core's default policies, in every tenant (domain ``*``)."""

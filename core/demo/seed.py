@@ -6,7 +6,9 @@ a ledger with some items overdue), the second on site or reporting, the third
 planned. The data is deterministic (seeded by tenant code); a tenant that
 already has a term is left alone, so running it twice changes nothing. A
 county's seeded inspections are reported up to its city (progress and
-statistics through the sync outbox), as if they had been entered one by one.
+statistics through the sync outbox): the seed emits the workflow events of
+what it inserted, as if it had been entered one by one, and whatever
+listens to them (the linkage plugin's ``xuncha_sync_outgoing``) reports.
 
 ``xuncha demo cluster`` (:mod:`core.demo.cluster`) runs a city and
 two counties as separate deployments on top of this.
@@ -23,6 +25,12 @@ import click
 from core.clock import Clock
 from core.db import Database, TenantSession
 from core.events import Event
+from core.inspection.events import (
+    ClueReferred,
+    FindingRecorded,
+    InspectionPlanned,
+    RectificationItemChanged,
+)
 from core.inspection.tables import (
     Clue,
     Finding,
@@ -66,12 +74,13 @@ def _stages_until(last: str) -> list[str]:
 
 async def _inspection(s: TenantSession, code: str, rng: random.Random, round_id: int, n: int,
                       orgs: list[dict[str, Any]], stage: str, start: date, today: date,
-                      counts: dict[str, int]) -> tuple[int, list[int]]:
-    """Insert one inspection at ``stage``; returns its id and its shared findings' ids."""
+                      counts: dict[str, int], events: list[Event]) -> int:
+    """Insert one inspection at ``stage``; returns its id, adds its events to ``events``."""
     team = f"第{'一二三四五六'[n % 6]}巡察组"
     targets = [o["name"] for o in orgs]
+    title = f"对{'、'.join(targets)}的常规巡察"
     (iid,) = await s.insert(Inspection, [{
-        "round_id": round_id, "kind": "regular", "title": f"对{'、'.join(targets)}的常规巡察",
+        "round_id": round_id, "kind": "regular", "title": title,
         "team_name": team, "stage": stage, "onsite_start": start,
         "onsite_end": start + timedelta(days=45),
         "notice_due": start - timedelta(days=10), "notice_sent_on": (
@@ -84,6 +93,8 @@ async def _inspection(s: TenantSession, code: str, rng: random.Random, round_id:
         "rectification_report_due": (start + timedelta(days=140)
                                      if stage in _after("feedback") else None)}])
     await s.insert(InspectionTarget, [{"inspection_id": iid, "org_id": o["id"]} for o in orgs])
+    events.append(InspectionPlanned(inspection_id=iid, round_id=round_id, kind="regular",
+                                    title=title, created=True))
     people = rng.sample(PEOPLE, 5)
     authorized = stage != "planned"
     await s.insert(TeamMember, [{
@@ -99,9 +110,8 @@ async def _inspection(s: TenantSession, code: str, rng: random.Random, round_id:
             "actor": "demo", "at": _instant(start - timedelta(days=20) + timedelta(days=7 * i)),
             "remark": ""}])
         previous = step
-    shared: list[int] = []
     if stage not in _after("onsite"):
-        return iid, shared
+        return iid
     signed = stage in _after("reviewed")
     for k in range(rng.randint(3, 6)):
         org = orgs[k % len(orgs)]
@@ -123,26 +133,34 @@ async def _inspection(s: TenantSession, code: str, rng: random.Random, round_id:
             "source": "interview", "severity": severity, "fix_now": fix_now,
             "shared": is_shared, "recorded_by": "demo"}])
         counts["findings"] += 1
-        if is_shared:
-            shared.append(finding_id)
+        events.append(FindingRecorded(
+            finding_id=finding_id, inspection_id=iid, org_id=org["id"], category=category,
+            severity=severity, title=title, fix_now=fix_now, shared=is_shared))
         if stage in _after("rectifying"):
             deadline = today + timedelta(days=rng.randint(-40, 60))
             status = rng.choice(["open", "in_progress", "in_progress", "submitted", "closed"])
-            await s.insert(RectificationItem, [{
+            (item_id,) = await s.insert(RectificationItem, [{
                 "inspection_id": iid, "org_id": org["id"], "finding_id": finding_id,
                 "problem": title, "measures": "建立问题清单、任务清单、责任清单，逐项整改销号",
                 "deadline": deadline, "responsible_person": rng.choice(PEOPLE),
                 "responsible_leader": rng.choice(PEOPLE), "lead_office": "党政办公室",
                 "status": status, "closed_on": today if status == "closed" else None}])
             counts["items"] += 1
+            events.append(RectificationItemChanged(
+                item_id=item_id, inspection_id=iid, org_id=org["id"], finding_id=finding_id,
+                status=status, escalation="none", deadline=deadline,
+                overdue=deadline < today and status in ("open", "in_progress")))
     if stage in _after("referral"):
-        await s.insert(Clue, [{
+        (clue_id,) = await s.insert(Clue, [{
             "inspection_id": iid, "org_id": orgs[0]["id"], "title": "反映有关负责人违规问题",
             "grade": "examine", "persons": [{"name": rng.choice(PEOPLE), "position": "负责人"}],
             "status": "referred", "receiving_body": "discipline",
             "referred_on": start + timedelta(days=85), "reply_due": start + timedelta(days=175),
             "recorded_by": "demo"}])
-    return iid, shared
+        events.append(ClueReferred(
+            clue_id=clue_id, inspection_id=iid, grade="examine", receiving_body="discipline",
+            city_managed=False, reply_due=start + timedelta(days=175)))
+    return iid
 
 
 def _after(stage: str) -> set[str]:
@@ -167,9 +185,9 @@ async def seed_tenant(db: Database, tenant_id: int, code: str, today: date,
         tenant_id: the tenant's id.
         code: the tenant's code (seeds the random choices).
         today: the day the demo data is arranged around.
-        work: for a county, a unit of work in it: the summaries of what was
-            seeded are then reported up to its city (written to the sync
-            outbox in the same transaction), as if entered one by one.
+        work: a unit of work in the tenant: the workflow events of what was
+            seeded are then emitted in the seeding transaction, as if entered
+            one by one (a county's linkage plugin reports them up).
     """
     s = work.session if work is not None else db.tenant(tenant_id)
     counts = {"inspections": 0, "findings": 0, "items": 0}
@@ -182,8 +200,7 @@ async def seed_tenant(db: Database, tenant_id: int, code: str, today: date,
     villages = {t["id"]: [o for o in orgs if o["parent"] == t["id"]] for t in townships}
     groups = [[u] for u in units[:6]] + [[t, *villages[t["id"]][:2]] for t in townships[:5]]
     rng.shuffle(groups)
-    inspections: list[int] = []
-    shared: list[int] = []
+    events: list[Event] = []
     async with work.transaction() if work is not None else s.transaction():
         (term_id,) = await s.insert(Term, [{"name": "本届", "start_date": date(
             today.year - 1, 10, 1), "end_date": date(today.year + 4, 9, 30)}])
@@ -201,33 +218,15 @@ async def seed_tenant(db: Database, tenant_id: int, code: str, today: date,
             for n in range(3):
                 if not groups:
                     break
-                iid, found = await _inspection(s, code, rng, round_id, n, groups.pop(),
-                                               stage if n else ("onsite" if stage == "reporting"
-                                                                else stage),
-                                               start, today, counts)
-                inspections.append(iid)
-                shared.extend(found)
+                await _inspection(s, code, rng, round_id, n, groups.pop(),
+                                  stage if n else ("onsite" if stage == "reporting" else stage),
+                                  start, today, counts, events)
                 counts["inspections"] += 1
         if work is not None:
-            await _report_up(work, inspections, shared, today)
+            # Before the commit, so what listens (xuncha_sync_outgoing) reports in it.
+            for event in events:
+                work.emit(event)
     return counts
-
-
-async def _report_up(work: Work, inspections: list[int], shared: list[int], today: date) -> None:
-    """Emit the up-going summaries of the seeded inspections (what the city view shows)."""
-    from plugins.linkage import summaries
-
-    session = work.session
-    events: list[Event] = [
-        *await summaries.progress(session, inspections),
-        *await summaries.finding_stats(session, inspections),
-        *await summaries.rectification_stats(session, inspections, today),
-        *await summaries.clue_stats(session, inspections, today),
-    ]
-    if shared:
-        events += await summaries.shared_findings(session, shared)
-    for event in events:
-        work.emit(event)
 
 
 DEMO_USER = "admin"

@@ -15,20 +15,27 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from litestar.exceptions import NotFoundException
 
-from core.db import TenantSession
-from core.events import Envelope
-from core.inspection.events import RectificationItemChanged
-from core.inspection.ledger import ItemsIn, ItemsOut, create_items
-from core.inspection.ledger_query import ItemOut, is_overdue, item_out, org_names
-from core.inspection.model import ItemStatus
-from core.inspection.tables import RectificationItem
-from core.sync.tables import Replica
-from core.tenancy.model import TenantInfo
-from core.web.errors import FieldError, InputError
-from core.web.params import IdField
-from core.work import Work
+from core.api import (
+    Conflict,
+    Envelope,
+    IdField,
+    ItemOut,
+    ItemsIn,
+    ItemsOut,
+    ItemStatus,
+    NotFound,
+    RectificationItem,
+    RectificationItemChanged,
+    Replica,
+    TenantInfo,
+    TenantSession,
+    Work,
+    create_items,
+    is_overdue,
+    item_out,
+    org_names,
+)
 from plugins.linkage.directives import DirectiveDetail, DirectiveOut, DirectivePage
 from plugins.linkage.events import DirectiveAnswered, DirectiveIssued
 from plugins.linkage.model import DIRECTIVE_KIND_LABELS, DirectiveKind, is_county
@@ -69,7 +76,7 @@ class Tally(msgspec.Struct, frozen=True, kw_only=True):
 def require_county(tenant: TenantInfo) -> str:
     """The county's city (404 for a tenant without one: a city receives no directives)."""
     if not is_county(tenant) or tenant.parent_code is None:
-        raise NotFoundException("本机构没有上级，未收到上级部署")
+        raise NotFound("本机构没有上级，未收到上级部署")
     return tenant.parent_code
 
 
@@ -135,7 +142,7 @@ async def _received(work: Work, directive_id: int) -> DirectiveOut:
                                              "key": str(directive_id)}, limit=1)
     out = _received_out(rows[0]) if rows else None
     if out is None:
-        raise NotFoundException("未收到该部署")
+        raise NotFound("未收到该部署")
     return out
 
 
@@ -167,16 +174,15 @@ async def answer_with_items(work: Work, directive_id: int, data: AnswerItemsIn) 
     """Create ledger items answering a common problem and link them to it.
 
     Raises:
-        NotFoundException: no such directive received (or the tenant has no city).
-        InputError: not a common problem, withdrawn (409), or the ledger's own refusals.
+        NotFound: no such directive received (or the tenant has no city).
+        Conflict: not a common problem, or withdrawn; and the ledger's own refusals.
     """
     directive = await _received(work, directive_id)
     if directive.kind != DirectiveKind.common_problem.value:
-        raise InputError([FieldError(
-            "directive_id", "只有“共性问题”需要以整改事项回应，本部署为“"
-            f"{directive.kind_label}”")], 409)
+        raise Conflict.on("directive_id", "只有“共性问题”需要以整改事项回应，本部署为“"
+                          f"{directive.kind_label}”")
     if directive.withdrawn:
-        raise InputError([FieldError("directive_id", "该部署已被上级撤回，不能再回应")], 409)
+        raise Conflict.on("directive_id", "该部署已被上级撤回，不能再回应")
     fields = {name: getattr(data, name) for name in ItemsIn.__struct_fields__}
     if fields["finding_ids"] is UNSET and fields["problem"] is UNSET:
         fields["problem"] = directive.title[:4000]

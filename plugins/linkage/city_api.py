@@ -17,15 +17,20 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import PathParameter, QueryParameter
 
-from core.inspection.findings import categories
-from core.runtime import Runtime, runtime_of
-from core.web.api.inspections import kind_labels
-from core.web.deps import CurrentWork
-from core.web.params import Limit, Offset
-from core.work import Work
+from core.api import (
+    CurrentWork,
+    Forbidden,
+    Limit,
+    NotFound,
+    Offset,
+    Runtime,
+    Work,
+    finding_categories,
+    inspection_kinds,
+    runtime_of,
+)
 from plugins.linkage.city_out import (
     CityCluePage,
     CountyDetailOut,
@@ -67,14 +72,13 @@ class CheckRequestedOut(msgspec.Struct, kw_only=True):
 def require_city(work: Work) -> None:
     """Refuse (403) a tenant that reports to a parent: it has no counties."""
     if not is_city(work.tenant):
-        raise PermissionDeniedException(
-            f"{work.tenant.name}是下级巡察机构，没有下级巡察机构的汇总视图")
+        raise Forbidden(f"{work.tenant.name}是下级巡察机构，没有下级巡察机构的汇总视图")
 
 
 async def labels_of(work: Work) -> Labels:
     """Chinese labels of inspection kinds and finding categories (every loaded plugin)."""
-    kinds = {code: kind.label for code, kind in (await kind_labels(work)).items()}
-    found = await categories(work)
+    kinds = {code: kind.label for code, kind in (await inspection_kinds(work)).items()}
+    found = await finding_categories(work)
     return Labels(kinds=kinds, categories={code: c.label for code, c in found.items()})
 
 
@@ -85,7 +89,7 @@ async def one_county(work: Work, runtime: Runtime, county: str, *,
     views = await county_views(work.session, runtime.tenants, work.tenant, county,
                                shared=shared)
     if not views:
-        raise NotFoundException(f"下级巡察机构 {county[:64]} 不存在或尚未报送数据")
+        raise NotFound(f"下级巡察机构 {county[:64]} 不存在或尚未报送数据")
     return views[0]
 
 
@@ -93,7 +97,7 @@ async def check_county(work: Work, runtime: Runtime, county: str) -> CheckReques
     """Send a chain check to ``county`` for the latest head held (404 without a head)."""
     view = await one_county(work, runtime, county)
     if view.audit_head is None:
-        raise NotFoundException(f"尚未收到{view.name}的审计链链头，无法请求核验")
+        raise NotFound(f"尚未收到{view.name}的审计链链头，无法请求核验")
     check_id = await request_check(work, view.code, view.audit_head)
     seq = int(view.audit_head["seq"])
     return CheckRequestedOut(check_id=check_id, county=view.code, seq=seq,

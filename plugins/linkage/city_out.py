@@ -13,22 +13,17 @@ from typing import Any
 
 import msgspec
 
-from core.clock import CHINA
-from core.inspection.model import (
+from core.api import (
+    CHINA,
     CLUE_GRADE_LABELS,
     CLUE_STATUS_LABELS,
     ESCALATION_LABELS,
+    ORG_KIND_LABELS,
     RECEIVING_BODY_LABELS,
     SEVERITY_LABELS,
     STAGE_LABELS,
-    ClueGrade,
-    ClueStatus,
-    Escalation,
-    ReceivingBody,
-    Severity,
-    Stage,
+    Page,
 )
-from core.tenancy.model import ORG_KIND_LABELS
 from plugins.linkage.city_view import CountyView, InspectionView
 
 __all__ = [
@@ -210,31 +205,22 @@ class CityClueOut(msgspec.Struct, kw_only=True):
     received_at: datetime | None
 
 
-class CityCluePage(msgspec.Struct, kw_only=True):
-    """A page of clues about city-managed cadres and the total."""
-
-    items: list[CityClueOut]
-    total: int
-    limit: int
-    offset: int
+CityCluePage = Page[CityClueOut]
+"""A page of clues about city-managed cadres and the total."""
 
 
 def _day(value: Any) -> date | None:
     return msgspec.convert(value, date | None, strict=False)
 
 
-def _label(labels: Mapping[Any, str], code: str, enum: Any = None) -> str:
-    if enum is not None:
-        try:
-            return labels.get(enum(code), code)
-        except ValueError:
-            return code
+def _label(labels: Mapping[Any, str], code: str) -> str:
+    # The core's label dicts are keyed by StrEnum members, which hash and compare as
+    # their codes: a plain code finds its label, an unknown one falls back to itself.
     return labels.get(code, code)
 
 
-def _counts(counter: Mapping[str, int], labels: Mapping[Any, str], enum: Any = None
-            ) -> list[Count]:
-    return [Count(code=code, label=_label(labels, code, enum), count=int(n))
+def _counts(counter: Mapping[str, int], labels: Mapping[Any, str]) -> list[Count]:
+    return [Count(code=code, label=_label(labels, code), count=int(n))
             for code, n in sorted(counter.items(), key=lambda kv: (-int(kv[1]), kv[0])) if n]
 
 
@@ -242,7 +228,7 @@ def _rectification(total: int, closed: int, overdue: int,
                    escalations: Mapping[str, int]) -> RectificationOut:
     return RectificationOut(total=total, closed=closed, overdue=overdue,
                             completion_rate=round(closed / total, 4) if total else None,
-                            by_escalation=_counts(escalations, ESCALATION_LABELS, Escalation))
+                            by_escalation=_counts(escalations, ESCALATION_LABELS))
 
 
 def _clues(get: Callable[[str], int]) -> ClueCountsOut:
@@ -282,7 +268,7 @@ def county_out(county: CountyView, labels: Labels) -> CountyOut:
         last_heard=county.last_heard,
         orgs_by_kind=_counts(profile.get("orgs_by_kind", {}), ORG_KIND_LABELS),
         inspections=len([i for i in county.inspections.values() if i.progress]),
-        stages=_counts(county.stages(), STAGE_LABELS, Stage),
+        stages=_counts(county.stages(), STAGE_LABELS),
         findings=county.findings(), fix_now=county.findings("fix_now"),
         shared_findings=county.findings("shared"),
         findings_by_category=_counts(county.findings_by_category(), labels.categories),
@@ -302,7 +288,7 @@ def _inspection_out(insp: InspectionView, labels: Labels) -> InspectionOut:
         round_number=progress.get("round_number"), kind=kind,
         kind_label=labels.kinds.get(kind, kind or "") if kind else "",
         title=progress.get("title", ""), stage=stage,
-        stage_label=_label(STAGE_LABELS, stage, Stage) if stage else "尚未报送进度",
+        stage_label=_label(STAGE_LABELS, stage) if stage else "尚未报送进度",
         targets=[TargetOut(org_id=t["org_id"], code=t["code"], name=t["name"], kind=t["kind"],
                            kind_label=ORG_KIND_LABELS.get(t["kind"], t["kind"]))
                  for t in progress.get("targets", [])],
@@ -323,7 +309,7 @@ def _shared_out(data: Mapping[str, Any], labels: Labels) -> SharedFindingOut:
         org_kind_label=ORG_KIND_LABELS.get(data.get("org_kind", ""), data.get("org_kind", "")),
         category=data.get("category", ""),
         category_label=labels.categories.get(data.get("category", ""), data.get("category", "")),
-        severity_label=_label(SEVERITY_LABELS, data.get("severity", ""), Severity),
+        severity_label=_label(SEVERITY_LABELS, data.get("severity", "")),
         title=data.get("title", ""), description=data.get("description", ""))
 
 
@@ -346,13 +332,12 @@ def city_clue_out(row: Mapping[str, Any], county_name: str) -> CityClueOut:
         inspection_id=data["inspection_id"], title=data.get("title", ""),
         summary=data.get("summary", ""), org_name=data.get("org_name", ""),
         grade=data.get("grade", ""),
-        grade_label=_label(CLUE_GRADE_LABELS, data.get("grade", ""), ClueGrade),
+        grade_label=_label(CLUE_GRADE_LABELS, data.get("grade", "")),
         persons=msgspec.convert(data.get("persons", []), list[PersonOut], strict=False),
         receiving_body=data.get("receiving_body", ""),
-        receiving_body_label=_label(RECEIVING_BODY_LABELS, data.get("receiving_body", ""),
-                                    ReceivingBody) if data.get("receiving_body") else "",
+        receiving_body_label=_label(RECEIVING_BODY_LABELS, data.get("receiving_body", "")),
         status=data.get("status", ""),
-        status_label=_label(CLUE_STATUS_LABELS, data.get("status", ""), ClueStatus),
+        status_label=_label(CLUE_STATUS_LABELS, data.get("status", "")),
         reply_due=_day(data.get("reply_due")), concluded_on=_day(data.get("concluded_on")),
         received_at=row["received_at"],
     )

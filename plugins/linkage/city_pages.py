@@ -15,10 +15,7 @@ from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
-from core.runtime import runtime_of
-from core.web.deps import CurrentWork
-from core.web.pages.home import page_context
-from core.web.pages.inspection import is_htmx
+from core.api import CurrentWork, is_htmx, page_context, runtime_of
 from plugins.linkage.city_api import CountyCode, check_county, labels_of, one_county, require_city
 from plugins.linkage.city_out import china_time, county_detail_out, county_out
 from plugins.linkage.city_view import county_views

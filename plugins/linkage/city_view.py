@@ -17,13 +17,16 @@ from typing import Any
 
 from uuid6 import uuid7
 
-from core.db import TenantSession
-from core.sync.tables import Replica
-from core.tenancy.model import TenantInfo
-from core.tenancy.registry import TenantRegistry
-from core.work import Work
+from core.api import (
+    Replica,
+    TenantInfo,
+    TenantRegistry,
+    TenantSession,
+    Work,
+    read_memos,
+    write_memo,
+)
 from plugins.linkage.events import AuditCheckRequested
-from plugins.linkage.state import read_memos, write_memo
 
 __all__ = [
     "CHECKS_MEMO",

@@ -15,14 +15,20 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 
-from core.inspection.ledger_query import ItemOut
-from core.sync.tables import Replica
-from core.tenancy.model import TenantInfo
-from core.tenancy.registry import TenantRegistry
-from core.web.errors import FieldError, InputError
-from core.work import Work
+from core.api import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    ItemOut,
+    NotFound,
+    Page,
+    Replica,
+    TenantInfo,
+    TenantRegistry,
+    Work,
+)
 from plugins.linkage.events import DirectiveIssued
 from plugins.linkage.model import DIRECTIVE_KIND_LABELS, DirectiveKind, is_city
 from plugins.linkage.tables import Directive
@@ -91,13 +97,8 @@ class DirectiveOut(msgspec.Struct, kw_only=True):
     overdue: int = 0
 
 
-class DirectivePage(msgspec.Struct, kw_only=True):
-    """A page of directives and the total."""
-
-    items: list[DirectiveOut]
-    total: int
-    limit: int
-    offset: int
+DirectivePage = Page[DirectiveOut]
+"""A page of directives and the total."""
 
 
 class CountyProgress(msgspec.Struct, kw_only=True):
@@ -124,7 +125,7 @@ class DirectiveDetail(msgspec.Struct, kw_only=True):
 def require_city(tenant: TenantInfo) -> None:
     """Refuse (403) a county: only a city issues and withdraws directives."""
     if not is_city(tenant):
-        raise PermissionDeniedException("县级巡察机构不能下发部署，只能接收和回应上级部署")
+        raise Forbidden("县级巡察机构不能下发部署，只能接收和回应上级部署")
 
 
 async def known_counties(work: Work, tenants: TenantRegistry) -> dict[str, str]:
@@ -156,7 +157,7 @@ def directive_out(row: Mapping[str, Any], origin: str) -> DirectiveOut:
 
 
 def _check(data: DirectiveIn, counties: Mapping[str, str], today: date) -> list[str]:
-    """The targets to keep (deduplicated); raises InputError naming every bad field."""
+    """The targets to keep (deduplicated); raises Invalid naming every bad field."""
     errors: list[FieldError] = []
     if data.kind not in DIRECTIVE_KIND_LABELS:
         kinds = "、".join(f"{k}（{v}）" for k, v in DIRECTIVE_KIND_LABELS.items())
@@ -172,7 +173,7 @@ def _check(data: DirectiveIn, counties: Mapping[str, str], today: date) -> list[
         errors.append(FieldError(
             "targets", f"不是本市所辖的县（市、区）：{'、'.join(unknown[:10])}（所辖：{known}）"))
     if errors:
-        raise InputError(errors)
+        raise Invalid(errors)
     return targets
 
 
@@ -194,7 +195,7 @@ def _announce(work: Work, row: Mapping[str, Any]) -> None:
 async def _load(work: Work, directive_id: int) -> dict[str, Any]:
     row = await work.session.get(Directive, directive_id)
     if row is None:
-        raise NotFoundException("部署不存在")
+        raise NotFound("部署不存在")
     return row
 
 
@@ -203,8 +204,8 @@ async def create_directive(work: Work, data: DirectiveIn,
     """Issue a directive to ``data.targets`` (of ``counties``), or to every county.
 
     Raises:
-        PermissionDeniedException: the tenant is a county.
-        InputError: bad kind, empty title, past due date or unknown counties (400).
+        Forbidden: the tenant is a county.
+        Invalid: bad kind, empty title, past due date or unknown counties.
     """
     require_city(work.tenant)
     today, now = work.clock.today(), work.clock.now()
@@ -233,7 +234,7 @@ async def withdraw_directive(work: Work, directive_id: int, data: WithdrawIn) ->
             {"withdrawn": True, "withdrawn_on": today, "withdrawn_by": work.actor[:128],
              "withdraw_reason": data.reason.strip(), "updated_at": work.clock.now()})
         if not changed:
-            raise InputError([FieldError("withdrawn", "该部署已经撤回")], 409)
+            raise Conflict.on("withdrawn", "该部署已经撤回")
         row = await _load(work, directive_id)
         await work.audit("directive.withdraw", "directive", directive_id,
                          {"reason": data.reason.strip()})

@@ -13,10 +13,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from core.inspection.ledger import ItemsOut
-from core.runtime import runtime_of
-from core.web.deps import CurrentWork
-from core.web.params import Id, Limit, Offset
+from core.api import CurrentWork, Id, ItemsOut, Limit, Offset, runtime_of
 from plugins.linkage import answers, directives
 from plugins.linkage.answers import AnswerItemsIn
 from plugins.linkage.directives import (

@@ -23,18 +23,24 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from core.contributions import MenuItem
-from core.inspection.ledger import ITEM_STAGES
-from core.inspection.tables import Inspection, InspectionTarget
-from core.runtime import runtime_of
-from core.tenancy.model import TenantInfo
-from core.tenancy.tables import Org
-from core.web.deps import CurrentWork
-from core.web.errors import FieldError, InputError, translate
-from core.web.pages.home import page_context
-from core.web.pages.views import moment
-from core.web.params import Id, Offset
-from core.work import Work
+from core.api import (
+    ITEM_STAGES,
+    CurrentWork,
+    Id,
+    Inspection,
+    InspectionTarget,
+    Invalid,
+    MenuItem,
+    Offset,
+    Org,
+    TenantInfo,
+    Work,
+    moment,
+    page_context,
+    refusal_of,
+    runtime_of,
+    translate,
+)
 from plugins.linkage import answers, directives
 from plugins.linkage.answers import AnswerItemsIn
 from plugins.linkage.directives import DirectiveIn, WithdrawIn
@@ -86,7 +92,8 @@ def menu_items(tenant: TenantInfo) -> list[MenuItem]:
     if is_county(tenant):
         return [MenuItem(label="上级部署", path="directives", order=30),
                 MenuItem(label="兄弟县（市、区）共享问题", path="shared-findings", order=31)]
-    return [MenuItem(label="下发部署", path="directives", order=30),
+    return [MenuItem(label="下级巡察机构", path="counties", order=29),
+            MenuItem(label="下发部署", path="directives", order=30),
             MenuItem(label="县（市、区）共享问题", path="shared-findings", order=31)]
 
 
@@ -94,12 +101,12 @@ def _day(value: str, field: str, required: bool = False) -> date | None:
     value = value.strip()
     if not value:
         if required:
-            raise InputError([FieldError(field, "请填写日期")])
+            raise Invalid.on(field, "请填写日期")
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError([FieldError(field, "日期格式应为 YYYY-MM-DD")]) from None
+        raise Invalid.on(field, "日期格式应为 YYYY-MM-DD") from None
 
 
 def _convert(values: dict[str, Any], cls: type[Any]) -> Any:
@@ -108,7 +115,7 @@ def _convert(values: dict[str, Any], cls: type[Any]) -> Any:
         return msgspec.convert(values, cls)
     except msgspec.ValidationError as exc:
         at = re.search(r"at `\$\.(\w+)", str(exc))
-        raise InputError([FieldError(at[1] if at else "body", translate(str(exc)))]) from None
+        raise Invalid.on(at[1] if at else "body", translate(str(exc))) from None
 
 
 async def _counties(state: State, work: Work) -> dict[str, str]:
@@ -156,11 +163,10 @@ async def issue_form(state: State, work: CurrentWork,
                               due_date=_day(data.due_date, "due_date"),
                               targets=[t for t in targets if t.strip()])
         out = await directives.create_directive(work, data_in, await _counties(state, work))
-    except InputError as exc:
-        context = await _list_context(state, work, 0, errors=[e.message for e in exc.errors],
-                                      form=data)
-        return Template("linkage/directives.html", context=context,
-                        status_code=exc.status_code)
+    except Invalid as exc:
+        errors, status = refusal_of(exc)
+        context = await _list_context(state, work, 0, errors=errors, form=data)
+        return Template("linkage/directives.html", context=context, status_code=status)
     return Redirect(f"/t/{work.tenant.code}/directives/{out.id}", status_code=303)
 
 
@@ -172,11 +178,10 @@ async def withdraw_form(state: State, work: CurrentWork, directive_id: Id,
     """Withdraw a directive (the counties addressed are told)."""
     try:
         await directives.withdraw_directive(work, directive_id, WithdrawIn(reason=data.reason))
-    except InputError as exc:
-        context = await _detail_context(state, work, directive_id,
-                                        errors=[e.message for e in exc.errors])
-        return Template("linkage/directive.html", context=context,
-                        status_code=exc.status_code)
+    except Invalid as exc:
+        errors, status = refusal_of(exc)
+        context = await _detail_context(state, work, directive_id, errors=errors)
+        return Template("linkage/directive.html", context=context, status_code=status)
     return Redirect(f"/t/{work.tenant.code}/directives/{directive_id}", status_code=303)
 
 
@@ -226,7 +231,7 @@ async def directive_page(state: State, work: CurrentWork, directive_id: Id) -> T
 def _answer_in(data: AnswerForm) -> AnswerItemsIn:
     inspection, _, org = data.target.partition(":")
     if not (inspection.isdigit() and org.isdigit()):
-        raise InputError([FieldError("target", "请选择整改单位（巡察任务中的被巡察单位）")])
+        raise Invalid.on("target", "请选择整改单位（巡察任务中的被巡察单位）")
     values: dict[str, Any] = {
         "inspection_id": int(inspection), "org_id": int(org),
         "deadline": _day(data.deadline, "deadline", required=True),
@@ -248,11 +253,10 @@ async def answer_form(state: State, work: CurrentWork, directive_id: Id,
     """Add a ledger item answering a common problem; refusals come back with the reasons."""
     try:
         await answers.answer_with_items(work, directive_id, _answer_in(data))
-    except InputError as exc:
-        context = await _detail_context(state, work, directive_id,
-                                        errors=[e.message for e in exc.errors], form=data)
-        return Template("linkage/directive.html", context=context,
-                        status_code=exc.status_code)
+    except Invalid as exc:
+        errors, status = refusal_of(exc)
+        context = await _detail_context(state, work, directive_id, errors=errors, form=data)
+        return Template("linkage/directive.html", context=context, status_code=status)
     return Redirect(f"/t/{work.tenant.code}/directives/{directive_id}", status_code=303)
 
 

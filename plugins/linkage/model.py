@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from core.tenancy.model import TenantInfo
+from core.api import TenantInfo
 
 __all__ = ["DIRECTIVE_KIND_LABELS", "DirectiveKind", "is_city", "is_county"]
 

@@ -29,23 +29,29 @@ from typing import Any
 
 import msgspec
 
-from core.audit import chain
-from core.audit.tables import GENESIS, AuditEntry, AuditHead
-from core.db import TenantSession
-from core.events import Envelope, Event
-from core.inspection.events import (
+from core.api import (
+    GENESIS,
+    AuditEntry,
+    AuditHead,
     ClueChanged,
     ClueClosed,
     ClueRecorded,
     ClueReferred,
+    Envelope,
+    Event,
     FindingChanged,
     FindingRecorded,
     InspectionPlanned,
     InspectionStageChanged,
     RectificationItemChanged,
+    Runtime,
+    TenantInfo,
+    TenantSession,
+    Work,
+    read_memos,
+    verify_chain,
+    write_memo,
 )
-from core.tenancy.model import TenantInfo
-from core.work import Work
 from plugins.linkage import summaries
 from plugins.linkage.answers import answer_directives
 from plugins.linkage.events import (
@@ -54,7 +60,6 @@ from plugins.linkage.events import (
     AuditHeadReported,
     CountyProfile,
 )
-from plugins.linkage.state import read_memos, write_memo
 
 __all__ = [
     "AUDIT_HEAD_MEMO",
@@ -156,7 +161,7 @@ async def county_profile(session: TenantSession, tenant: TenantInfo) -> CountyPr
                          orgs_by_kind={r["kind"]: int(r["n"]) for r in rows})
 
 
-async def _head(session: TenantSession, runtime: Any) -> AuditHeadReported | None:
+async def _head(session: TenantSession, runtime: Runtime) -> AuditHeadReported | None:
     rows = await session.list(AuditHead, limit=1)
     if not rows or int(rows[0]["seq"]) == 0:
         return None
@@ -165,7 +170,7 @@ async def _head(session: TenantSession, runtime: Any) -> AuditHeadReported | Non
                              at=row["updated_at"] or runtime.clock.now())
 
 
-async def sync_tick(tenant: TenantInfo, runtime: Any) -> None:
+async def sync_tick(tenant: TenantInfo, runtime: Runtime) -> None:
     """Publish the profile and the audit chain head of a county, where they changed.
 
     Nothing is written when nothing changed (no write transaction is opened);
@@ -178,7 +183,7 @@ async def sync_tick(tenant: TenantInfo, runtime: Any) -> None:
     await _publish_changes(tenant, runtime)
 
 
-async def _publish_changes(tenant: TenantInfo, runtime: Any) -> None:
+async def _publish_changes(tenant: TenantInfo, runtime: Runtime) -> None:
     session = runtime.db.tenant(tenant.id)
     memos = await read_memos(session, [PROFILE_MEMO, AUDIT_HEAD_MEMO, OVERDUE_MEMO])
     due: list[tuple[str, Event, Any]] = []
@@ -226,7 +231,7 @@ async def check_chain(work: Work, request: AuditCheckRequested) -> AuditChecked:
     A chain rewritten consistently (every hash recomputed) verifies on its
     own; the city's head is what catches it, and a truncated chain.
     """
-    report = await chain.verify(work.session.db, work.tenant.id)
+    report = await verify_chain(work.session.db, work.tenant.id)
     problems = list(report.problems)
     if request.seq > 0:
         rows = await work.session.list(AuditEntry, {"seq": request.seq}, limit=None)

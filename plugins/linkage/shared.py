@@ -16,12 +16,17 @@ from typing import Any
 
 import msgspec
 
-from core.events import Envelope
-from core.inspection.model import SEVERITY_LABELS
-from core.sync.tables import Replica
-from core.tenancy.model import ORG_KIND_LABELS, TenantInfo
-from core.tenancy.tables import Tenant
-from core.work import Work
+from core.api import (
+    ORG_KIND_LABELS,
+    SEVERITY_LABELS,
+    Envelope,
+    Page,
+    Replica,
+    Tenant,
+    TenantInfo,
+    Work,
+    finding_categories,
+)
 from plugins.linkage.events import SharedFinding, SharedFindingForwarded
 from plugins.linkage.model import is_county
 
@@ -52,13 +57,12 @@ class SharedFindingOut(msgspec.Struct, kw_only=True):
     reported_at: datetime
 
 
-class SharedFindingPage(msgspec.Struct, kw_only=True):
-    """A page of shared findings, newest first, and the total."""
+SharedFindingPage = Page[SharedFindingOut]
+"""A page of shared findings, newest first, and the total."""
 
-    items: list[SharedFindingOut]
-    total: int
-    limit: int
-    offset: int
+
+_SEVERITY_LABELS: Mapping[Any, str] = SEVERITY_LABELS
+"""Keyed by StrEnum members, which hash and compare as their codes: a code finds its label."""
 
 
 async def _county_name(work: Work, code: str) -> str:
@@ -91,8 +95,7 @@ def _out(source: str, source_name: str, finding: SharedFinding, reported_at: dat
         category=finding.category,
         category_label=categories.get(finding.category, finding.category),
         severity=finding.severity,
-        severity_label={k.value: v for k, v in SEVERITY_LABELS.items()}.get(
-            finding.severity, finding.severity),
+        severity_label=_SEVERITY_LABELS.get(finding.severity, finding.severity),
         title=finding.title, description=finding.description, reported_at=reported_at)
 
 
@@ -133,8 +136,9 @@ async def list_shared_findings(work: Work, *, source: str | None, limit: int,
     if not is_county(work.tenant):
         for code in sorted({r["origin"] for r in rows}):
             names[code] = await _county_name(work, code)
-    found = await work.plugins.gather("xuncha_finding_categories", None)
-    categories = {c.code: c.label for c in found}
+    # Every loaded plugin's categories: a sibling's finding may use one this tenant disabled.
+    found = await finding_categories(work)
+    categories = {code: c.label for code, c in found.items()}
     outs = [out for row in rows
             if (out := _visible(work.tenant, row, names, categories)) is not None
             and (source is None or out.source == source)]

@@ -13,11 +13,19 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
-from core.db import TenantSession
-from core.inspection.ledger_query import OVERDUE_STATUSES
-from core.inspection.model import ClueStatus, Escalation, ItemStatus
-from core.inspection.tables import Clue, Finding, Inspection, InspectionTarget, Round
-from core.tenancy.tables import Org
+from core.api import (
+    OVERDUE_STATUSES,
+    Clue,
+    ClueStatus,
+    Escalation,
+    Finding,
+    Inspection,
+    InspectionTarget,
+    ItemStatus,
+    Org,
+    Round,
+    TenantSession,
+)
 from plugins.linkage.events import (
     CityClueReported,
     ClueStats,

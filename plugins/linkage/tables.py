@@ -1,7 +1,7 @@
 """Tables of linkage (上下联动) owned by a tenant.
 
 What a tenant receives from others is not here: it is kept as replicas
-(:class:`core.sync.tables.Replica`). Here are what a city issues and how a
+(:class:`core.api.Replica`). Here are what a city issues and how a
 county links its own ledger items to a directive it answers.
 """
 
@@ -11,8 +11,7 @@ from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Time
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from core.inspection.tables import RectificationItem
-from core.tenancy.tables import Tenant
+from core.api import RectificationItem, Tenant
 from plugins.linkage.model import DirectiveKind
 
 __all__ = ["Directive", "DirectiveItem"]

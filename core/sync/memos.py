@@ -2,6 +2,9 @@
 
 One row per ``(tenant, key)``; the value is any JSON. Writes are upserts, so
 two processes writing the same memo never collide on the unique index.
+Plugins use them through :mod:`core.api` (e.g. linkage remembers the
+profile and audit head it last reported); a plugin prefixes keys it could
+share with another by its name.
 """
 
 from __future__ import annotations
