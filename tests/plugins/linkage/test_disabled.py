@@ -26,8 +26,9 @@ HTML = {"Accept": "text/html"}
 
 
 @pytest.fixture(scope="module")
-async def off_tokens(app: Litestar, client: Client, database: Database) -> dict[str, str]:
-    """The two tenants, and tokens of an office admin of both and of the test tree."""
+async def off_tokens(app: Litestar, client: Client, database: Database,
+                     tester_tokens: dict[str, str]) -> dict[str, str]:
+    """The two tenants, and tokens of an office admin of both (the tester's for the tree)."""
     await sync_tree(database, [
         TenantSpec(code=OFF_CITY, name="停用联动市委巡察办", level=TenantLevel.city,
                    plugins=["*", "-linkage"]),
@@ -36,10 +37,9 @@ async def off_tokens(app: Litestar, client: Client, database: Database) -> dict[
     ])
     runtime = app.state.runtime
     runtime.tenants.invalidate()
-    tokens = await office_admin_tokens(database, "linkage.off",
-                                       [OFF_CITY, OFF_COUNTY, CITY, COUNTY])
+    tokens = await office_admin_tokens(database, "linkage.off", [OFF_CITY, OFF_COUNTY])
     client.blocking_portal.call(runtime.authz.load)  # the new office admin's grants
-    return tokens
+    return {**tester_tokens, **tokens}
 
 
 async def test_the_routes_refuse_the_tenants(client: Client, off_tokens: dict[str, str]
