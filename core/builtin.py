@@ -7,6 +7,7 @@ from typing import Any
 
 from core.contributions import (
     FindingCategory,
+    GrantTarget,
     InspectionKind,
     MenuItem,
     Permission,
@@ -102,6 +103,13 @@ def xuncha_default_policies() -> list[Any]:
     from core.authz.roles import CORE_POLICIES
 
     return list(CORE_POLICIES)
+
+
+@hookimpl
+def xuncha_grant_targets() -> list[GrantTarget]:
+    from core.inspection.grant_targets import WORKFLOW_GRANT_TARGETS
+
+    return list(WORKFLOW_GRANT_TARGETS)
 
 
 @hookimpl

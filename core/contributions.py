@@ -7,14 +7,21 @@ other way: the core passes it to ``xuncha_recusal_conflicts``.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
+
+if TYPE_CHECKING:
+    from piccolo.table import Table
+
+    from core.db import TenantSession
 
 __all__ = [
     "CoverageTarget",
     "EvaluationIndicator",
     "FindingCategory",
+    "GrantTarget",
     "InspectionKind",
     "MenuItem",
     "Permission",
@@ -82,6 +89,28 @@ class CoverageTarget(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     label: str
     org_kinds: tuple[str, ...]
+
+
+class GrantTarget(msgspec.Struct, frozen=True, kw_only=True):
+    """A path parameter naming an object that belongs to an inspection, an org or a body.
+
+    Per-inspection grants (一次一授权) and liaison scopes are decided on the
+    object a request touches; a route whose path holds ``path_param`` (e.g.
+    ``{note_id:int}``) touches the object with that id. Give either ``table``,
+    whose row of that id (read through the tenant's session) names the
+    owners in its ``inspection_id``, ``org_id`` and ``receiving_body``
+    columns (those it has), or ``resolve(session, id)``, an async function
+    returning a mapping with those keys, or ``None`` when there is no such
+    object (the request then answers 404).
+    """
+
+    path_param: str
+    table: type[Table] | None = None
+    resolve: Callable[[TenantSession, int], Awaitable[Mapping[str, Any] | None]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.table is None) == (self.resolve is None):
+            raise ValueError(f"GrantTarget {self.path_param}: give either table or resolve")
 
 
 class EvaluationIndicator(msgspec.Struct, frozen=True, kw_only=True):

@@ -61,6 +61,11 @@ def xuncha_default_policies() -> Any:
 
 
 @hookspec
+def xuncha_grant_targets() -> Any:
+    """Path parameters (``GrantTarget``) naming objects of an inspection, for grants and scopes."""
+
+
+@hookspec
 def xuncha_event_types() -> Any:
     """Event types (``msgspec.Struct`` subclasses with a ``tag``) the plugin emits or receives."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,11 +27,13 @@ from core.contributions import RecusalConflict, TeamCandidate
 from core.db import Database
 from core.db.sql import table_info
 from core.hookspecs import HOOK_NAMES
+from core.inspection.tables import TeamMember
 from core.plugins import PluginError, PluginInfo, Plugins
 from core.runtime import runtime_of
 from core.settings import Settings, load_settings
 from core.tenancy.loader import sync_tree
 from core.tenancy.model import TenantInfo
+from tests.authz.conftest import new_actor
 from tests.conftest import (
     RunDatabase,
     TenantTokens,
@@ -38,6 +41,7 @@ from tests.conftest import (
     migrate_database,
     office_admin_tokens,
 )
+from tests.inspection.helpers import new_inspection, org_ids
 from tests.plugin_fixtures import (
     SAMPLE_DIR,
     SAMPLE_MODULE,
@@ -508,6 +512,57 @@ async def test_schema_lists_the_plugin_routes(sample_client: Client) -> None:
     paths = (await sample_client.get("/schema")).json()["paths"]
     assert "/t/{tenant}/sample/notes" in paths
     assert "/t/{tenant}/sample/notes/{note_id}" in paths
+
+
+async def _grant_scene(app: Litestar, client: Client, database: Database,
+                       tenants: dict[str, TenantInfo], note: Any) -> dict[str, Any]:
+    """Two inspections of ta.one (of D001 and of T01), a note of each, a member of each
+    team (accounts of ta, authorised now) and a unit liaison of D001."""
+    tenant_ids = {code: t.id for code, t in tenants.items()}
+    session = database.tenant(tenant_ids["ta.one"])
+    now = runtime_of(app.state).clock.now()
+    scene: dict[str, Any] = {}
+    for key, code in (("mine", "D001"), ("other", "T01")):
+        inspection = await new_inspection(client, "ta.one", codes=(code,))
+        (org_id,) = await org_ids(client, "ta.one", code)
+        (scene[f"{key}_note"],) = await session.insert(note, [{
+            "title": f"{code}现场记录", "inspection_id": inspection["id"], "org_id": org_id}])
+        member = await new_actor(app, client, database, tenant_ids, "ta.one", home="ta")
+        await session.insert(TeamMember, [{
+            "inspection_id": inspection["id"], "person": member.username, "name": "交叉组员",
+            "home_tenant": "ta", "role": "member", "recusal_declared": True,
+            "authorized_at": now - timedelta(days=1)}])
+        scene[f"{key}_member"] = member
+    scene["liaison"] = await new_actor(app, client, database, tenant_ids, "ta.one",
+                                       "unit_liaison", home="ta.one", org="D001")
+    return scene
+
+
+async def test_plugin_objects_open_to_their_inspection_team_and_org_liaison(
+    sample_app: Litestar, sample_client: Client, sample_database: Database,
+    tenants: dict[str, TenantInfo], sample_note: Any,
+) -> None:
+    scene = await _grant_scene(sample_app, sample_client, sample_database, tenants,
+                               sample_note)
+    url = NOTES.format("ta.one") + "/{}"
+    mine, other = url.format(scene["mine_note"]), url.format(scene["other_note"])
+    for actor, opened, refused in ((scene["mine_member"], mine, other),
+                                   (scene["other_member"], other, mine),
+                                   (scene["liaison"], mine, other)):
+        response = await actor.get(opened)
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] in (scene["mine_note"], scene["other_note"])
+        denied = await actor.get(refused)
+        assert denied.status_code == 403 and denied.json()["message"] == "无权执行此操作"
+        # A note list names no inspection: team places and liaison scopes do not open it.
+        assert (await actor.get(NOTES.format("ta.one"))).status_code == 403
+        # A team place opens reading, not what the team role is not given.
+        wrote = await actor.post(NOTES.format("ta.one"), json={"title": "不应写入"})
+        assert wrote.status_code == 403
+    # An id out of range is a missing note, not an overflow.
+    for note_id in (2**31, 2**63):
+        missing = await scene["mine_member"].get(url.format(note_id))
+        assert missing.status_code == 404, missing.text
 
 
 async def test_startup_and_shutdown_hooks_run(

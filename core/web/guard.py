@@ -22,7 +22,7 @@ from litestar.exceptions import (
 from litestar.handlers.base import BaseRouteHandler
 
 from core.authz.roles import LIAISON_SCOPES, SIGNED_IN_ACTIONS, TEAM_ROLE_NAMES
-from core.authz.scope import Target, query_names, resolve_target
+from core.authz.scope import GrantTargets, Target, query_names, resolve_target
 from core.db import TenantSession
 from core.identity.principal import Principal
 from core.inspection.tables import TeamMember
@@ -84,8 +84,9 @@ async def decide(connection: ASGIConnection[Any, Any, Any, Any], action: str) ->
     session = runtime.db.tenant(tenant.id)
     handler = connection.scope.get("route_handler")
     taken = query_names(handler) if handler is not None else frozenset()
-    target = await resolve_target(session, connection.path_params, connection.query_params,
-                                  taken)
+    targets = GrantTargets(runtime.plugins.gather_now("xuncha_grant_targets"))
+    target = await resolve_target(session, targets, connection.path_params,
+                                  connection.query_params, taken)
     if target.missing:
         raise NotFoundException("对象不存在")
     if target.inspection_id and await _team_allows(runtime, session, principal, code, target,

@@ -3,7 +3,7 @@
 It implements every hook of :mod:`core.hookspecs` with small real
 behaviour: a tenant-owned table with its migration, a JSON API and a page,
 a menu entry, an inspection kind, finding categories, permissions, default
-policies, event types and their handler, sync subjects with a summary
+policies, a grant target, event types and their handler, sync subjects with a summary
 emitted before commit and a receiving hook, a sync tick, a coverage target,
 evaluation indicators, recusal conflicts, a tenant setting, a CLI command
 and startup/shutdown hooks. Some implementations are coroutines and some take only part of the
@@ -26,6 +26,7 @@ from core.contributions import (
     CoverageTarget,
     EvaluationIndicator,
     FindingCategory,
+    GrantTarget,
     InspectionKind,
     MenuItem,
     Permission,
@@ -132,7 +133,16 @@ def xuncha_default_policies() -> list[PolicyRule]:
         PolicyRule(role="team_leader", action="sample_note:write"),
         PolicyRule(role="team_member", action="sample_note:read"),
         PolicyRule(role="team_member", action="sample_note:write"),
+        PolicyRule(role="unit_liaison", action="sample_note:read"),
     ]
+
+
+@hookimpl
+def xuncha_grant_targets() -> list[GrantTarget]:
+    # A note names its inspection and org: its team and the org's liaison may open it.
+    from xuncha_sample_plugin.tables import SampleNote
+
+    return [GrantTarget(path_param="note_id", table=SampleNote)]
 
 
 @hookimpl
