@@ -12,12 +12,26 @@ from __future__ import annotations
 from core.audit.chain import verify as verify_chain
 from core.audit.tables import GENESIS, AuditEntry, AuditHead
 from core.clock import CHINA
-from core.contributions import MenuItem, Permission, PolicyRule, SyncSubject
+from core.contributions import (
+    CoverageTarget,
+    EvaluationIndicator,
+    FindingCategory,
+    GrantTarget,
+    InspectionKind,
+    MenuItem,
+    Permission,
+    PolicyRule,
+    RecusalConflict,
+    SyncSubject,
+    TeamCandidate,
+    TenantSetting,
+)
 from core.db import TenantSession
 from core.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound
 from core.events import Envelope, Event
 from core.fields import IdField
 from core.hookspecs import hookimpl
+from core.inspection.common import stage_rank
 from core.inspection.events import (
     ClueChanged,
     ClueClosed,
@@ -42,7 +56,9 @@ from core.inspection.model import (
     ClueStatus,
     Escalation,
     ItemStatus,
+    Stage,
 )
+from core.inspection.planning import create_inspection
 from core.inspection.planning import kind_labels as inspection_kinds
 from core.inspection.tables import (
     Clue,
@@ -51,16 +67,19 @@ from core.inspection.tables import (
     InspectionTarget,
     RectificationItem,
     Round,
+    Term,
 )
 from core.pagination import Page
+from core.plugins import enabled_for
 from core.runtime import Runtime, runtime_of
 from core.sync.memos import read_memos, write_memo
 from core.sync.tables import Replica
 from core.tenancy.model import ORG_KIND_LABELS, TenantInfo
 from core.tenancy.registry import TenantRegistry
-from core.tenancy.tables import Org, Tenant
-from core.web.deps import CurrentWork
+from core.tenancy.tables import Org, OrgKind, Tenant
+from core.web.deps import CurrentTenant, CurrentWork, Session
 from core.web.errors import refusal_of, translate
+from core.web.guard import require_action
 from core.web.pages.home import page_context
 from core.web.pages.inspection import is_htmx
 from core.web.pages.views import moment
@@ -88,19 +107,25 @@ __all__ = [
     "ClueReferred",
     "ClueStatus",
     "Conflict",
+    "CoverageTarget",
+    "CurrentTenant",
     "CurrentWork",
     "DomainError",
     "Envelope",
     "Escalation",
+    "EvaluationIndicator",
     "Event",
     "FieldError",
     "Finding",
+    "FindingCategory",
     "FindingChanged",
     "FindingRecorded",
     "Forbidden",
+    "GrantTarget",
     "Id",
     "IdField",
     "Inspection",
+    "InspectionKind",
     "InspectionPlanned",
     "InspectionStageChanged",
     "InspectionTarget",
@@ -114,21 +139,30 @@ __all__ = [
     "NotFound",
     "Offset",
     "Org",
+    "OrgKind",
     "Page",
     "Permission",
     "PolicyRule",
     "RectificationItem",
     "RectificationItemChanged",
+    "RecusalConflict",
     "Replica",
     "Round",
     "Runtime",
+    "Session",
+    "Stage",
     "SyncSubject",
+    "TeamCandidate",
     "Tenant",
     "TenantInfo",
     "TenantRegistry",
     "TenantSession",
+    "TenantSetting",
+    "Term",
     "Work",
+    "create_inspection",
     "create_items",
+    "enabled_for",
     "finding_categories",
     "hookimpl",
     "inspection_kinds",
@@ -140,7 +174,9 @@ __all__ = [
     "page_context",
     "read_memos",
     "refusal_of",
+    "require_action",
     "runtime_of",
+    "stage_rank",
     "translate",
     "verify_chain",
     "write_memo",

@@ -1,8 +1,8 @@
 """村(居)巡察全覆盖: village and community coverage within the term, rolled up to the city.
 
-A built-in plugin written only against the public plugin surface (the hooks
-of :mod:`core.hookspecs`, ``core.contributions``, ``Work`` and its session,
-events and sync), as a third party would write it:
+A built-in plugin written only against the public plugin API, :mod:`core.api`
+(hooks, contributions, ``Work`` and its session, events, route and page
+helpers), as a third party would write it:
 
 - targets per term: the county's departments and townships, and its
   villages and communities, counted separately; villages classed key /
@@ -24,8 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.contributions import CoverageTarget, TenantSetting
-from core.hookspecs import hookimpl
+from core.api import CoverageTarget, TenantSetting, hookimpl
 from plugins.village_coverage.model import (
     DEPARTMENT_KINDS,
     MAX_DEPARTMENTS_SETTING,

@@ -17,11 +17,7 @@ from litestar.datastructures import State as AppState
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from core.runtime import runtime_of
-from core.web.deps import CurrentWork
-from core.web.guard import require_action
-from core.web.params import Id
-from core.work import Work
+from core.api import CurrentWork, Id, Work, require_action, runtime_of
 from plugins.village_coverage import service
 from plugins.village_coverage.directives import DirectiveIn, apply_directive, issue_directive
 from plugins.village_coverage.directives import list_directives as all_directives

@@ -14,10 +14,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar.exceptions import NotFoundException
 
-from core.web.errors import FieldError, InputError
-from core.work import Work
+from core.api import Conflict, FieldError, Invalid, NotFound, Work
 from plugins.village_coverage.events import CoverageChanged, CoverageDirectiveIssued
 from plugins.village_coverage.rollup import county_codes, latest_reports
 from plugins.village_coverage.status import current_term, load_coverage
@@ -45,16 +43,16 @@ class DirectiveIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 async def issue_directive(work: Work, runtime: Any, data: DirectiveIn) -> dict[str, Any]:
     """Record the directive and send it down to the county, in one transaction."""
     if data.kind not in DIRECTIVE_KINDS:
-        raise InputError([FieldError("kind", "指示类型应为 elevated（提级巡察重点村）或 "
+        raise Invalid([FieldError("kind", "指示类型应为 elevated（提级巡察重点村）或 "
                                              "priority（优先安排巡察）")])
     reports = await latest_reports(work)
     if data.county not in await county_codes(work, runtime, reports):
-        raise InputError([FieldError("county", f"{data.county[:64]} 不是本机构的下级巡察机构")])
+        raise Invalid([FieldError("county", f"{data.county[:64]} 不是本机构的下级巡察机构")])
     known = {v[0] for v in (reports[data.county]["villages"] if data.county in reports else [])}
     codes = list(dict.fromkeys(c.strip() for c in data.village_codes if c.strip()))
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise InputError([FieldError("village_codes", "以下代码不是该县（市、区）报送的村（社区）："
+        raise Invalid([FieldError("village_codes", "以下代码不是该县（市、区）报送的村（社区）："
                                                       + "、".join(unknown[:20]))])
     today = work.clock.today()
     async with work.transaction():
@@ -81,21 +79,21 @@ async def apply_directive(work: Work, directive_id: int) -> tuple[dict[str, Any]
     """Apply a received directive to the current term; returns it and the codes not found."""
     row = await work.session.get(CoverageDirective, directive_id)
     if row is None:
-        raise NotFoundException("全覆盖工作指示不存在")
+        raise NotFound("全覆盖工作指示不存在")
     if row["direction"] != "received":
-        raise InputError([FieldError("coverage_directive_id", "只能应用上级下发的指示")], 409)
+        raise Conflict([FieldError("coverage_directive_id", "只能应用上级下发的指示")])
     term = await current_term(work)
     if term is None:
-        raise InputError([FieldError("term", "尚未设立届，无法应用指示")], 409)
+        raise Conflict([FieldError("term", "尚未设立届，无法应用指示")])
     async with work.transaction():
         coverage = await load_coverage(work, term)
         by_code = {line.code: line for line in coverage.lines if line.village}
         codes = [str(c) for c in row["village_codes"]]
         missing = [c for c in codes if c not in by_code]
         if len(missing) == len(codes):
-            raise InputError([FieldError(
+            raise Conflict([FieldError(
                 "village_codes",
-                "指示中的村（社区）均不在本机构本届的对象中：" + "、".join(missing[:20]))], 409)
+                "指示中的村（社区）均不在本机构本届的对象中：" + "、".join(missing[:20]))])
         values: dict[str, Any] = {"classification": "key", "updated_at": work.clock.now()}
         if row["kind"] == "elevated":
             values["mode"] = "elevated"

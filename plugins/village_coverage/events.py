@@ -22,8 +22,7 @@ from typing import ClassVar
 
 import msgspec
 
-from core.contributions import SyncSubject
-from core.events import Event
+from core.api import Event, SyncSubject
 
 __all__ = [
     "COVERAGE_EVENTS",

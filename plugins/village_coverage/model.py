@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from core.inspection.model import Stage
-from core.tenancy.tables import OrgKind
+from core.api import OrgKind, Stage
 
 __all__ = [
     "CLASSIFICATION_LABELS",

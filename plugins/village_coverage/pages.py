@@ -17,15 +17,19 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
-from core.contributions import MenuItem
-from core.inspection.tables import Term
-from core.runtime import runtime_of
-from core.web.deps import CurrentWork
-from core.web.errors import FieldError, InputError
-from core.web.guard import require_action
-from core.web.pages.home import page_context
-from core.web.params import Id
-from core.work import Work
+from core.api import (
+    CurrentWork,
+    FieldError,
+    Id,
+    Invalid,
+    MenuItem,
+    Term,
+    Work,
+    page_context,
+    refusal_of,
+    require_action,
+    runtime_of,
+)
 from plugins.village_coverage import service
 from plugins.village_coverage.api import CountyCode, require_city
 from plugins.village_coverage.charts import rate_chart, year_chart
@@ -124,7 +128,7 @@ async def _term(work: Work, raw: str) -> dict[str, Any] | None:
     if not raw:
         return await current_term(work)
     if not raw.isdigit():
-        raise InputError([FieldError("term_id", "届编号无效", "query")])
+        raise Invalid([FieldError("term_id", "届编号无效", "query")])
     return await service.load_term(work, int(raw))
 
 
@@ -172,11 +176,11 @@ async def _plan_action(state: AppState, work: Work, term_id: int, done: str,
     term = await service.load_term(work, term_id)
     try:
         await action(term)
-    except InputError as exc:
+    except Invalid as exc:
         context = await _plan_context(state, work, term, errors=[e.message for e in exc.errors],
                                       notice="")
         return Template("village_coverage/plan.html", context=context,
-                        status_code=exc.status_code)
+                        status_code=refusal_of(exc)[1])
     return Redirect(f"/t/{work.tenant.code}/coverage/plan?term_id={term_id}&done={done}",
                     status_code=303)
 
@@ -224,7 +228,7 @@ async def target_form(state: AppState, work: CurrentWork,
 
     async def change(term: dict[str, Any]) -> None:
         if errors:
-            raise InputError(errors)
+            raise Invalid(errors)
         values: dict[str, Any] = {"classification": Classification(data.classification)}
         if data.mode:
             values["mode"] = Mode(data.mode)
@@ -288,7 +292,7 @@ async def directive_form(state: AppState, work: CurrentWork,
     try:
         if body is not None:
             await issue_directive(work, runtime_of(state), body)
-    except InputError as exc:
+    except Invalid as exc:
         errors = [e.message for e in exc.errors]
     if errors:
         context = await _county_context(state, work, data.county, errors=errors, form=data)
@@ -303,11 +307,11 @@ async def apply_form(state: AppState, work: CurrentWork, coverage_directive_id: 
     """Apply a directive of the city to the current term."""
     try:
         await apply_directive(work, coverage_directive_id)
-    except InputError as exc:
+    except Invalid as exc:
         context = await _progress_context(state, work, await current_term(work),
                                           errors=[e.message for e in exc.errors], notice="")
         return Template("village_coverage/progress.html", context=context,
-                        status_code=exc.status_code)
+                        status_code=refusal_of(exc)[1])
     return Redirect(f"/t/{work.tenant.code}/coverage?done=applied", status_code=303)
 
 

@@ -8,7 +8,7 @@ who may create inspections.
 
 from __future__ import annotations
 
-from core.contributions import Permission, PolicyRule
+from core.api import Permission, PolicyRule
 
 __all__ = ["COVERAGE_PERMISSIONS", "COVERAGE_POLICIES"]
 

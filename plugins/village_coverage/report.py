@@ -23,9 +23,7 @@ from typing import Any
 
 import msgspec
 
-from core.events import Envelope
-from core.tenancy.model import TenantInfo
-from core.work import Work
+from core.api import Envelope, TenantInfo, Work
 from plugins.village_coverage.events import (
     CoverageDirectiveIssued,
     CoverageReported,

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from core.plugins import enabled_for
-from core.work import Work
+from core.api import Work, enabled_for
 from plugins.village_coverage.model import PLUGIN_NAME, Population, rate_text
 from plugins.village_coverage.tables import CoverageCountyReport
 

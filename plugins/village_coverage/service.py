@@ -3,7 +3,7 @@
 Every function takes the request's ``Work`` and writes in one transaction
 with an audit entry and a ``coverage.changed`` event (so the county's report
 to its city is republished in the same transaction). Inspections are created
-through the core's :func:`core.inspection.planning.create_inspection`, so
+through the core's ``create_inspection`` (from :mod:`core.api`), so
 they start in ``planned`` with their timeline, audit entry and
 ``inspection.planned`` event like any other.
 """
@@ -16,12 +16,8 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from litestar.exceptions import NotFoundException
 
-from core.inspection.planning import create_inspection
-from core.inspection.tables import Round, Term
-from core.web.errors import FieldError, InputError
-from core.work import Work
+from core.api import Conflict, FieldError, Invalid, NotFound, Round, Term, Work, create_inspection
 from plugins.village_coverage.events import CoverageChanged
 from plugins.village_coverage.model import (
     DEFAULT_MODE,
@@ -55,7 +51,7 @@ async def load_term(work: Work, term_id: int) -> dict[str, Any]:
     """The tenant's term or 404."""
     term = await work.session.get(Term, term_id)
     if term is None:
-        raise NotFoundException("届不存在")
+        raise NotFound("届不存在")
     return term
 
 
@@ -63,8 +59,8 @@ def _line(coverage: Coverage, org_id: int, field_name: str = "org_id") -> OrgLin
     for line in coverage.lines:
         if line.org_id == org_id:
             return line
-    raise InputError([FieldError(field_name, "该对象不是本届巡察全覆盖的对象（不存在或已停用）")],
-                     404 if field_name == "org_id" else 400)
+    refusal = NotFound if field_name == "org_id" else Invalid
+    raise refusal([FieldError(field_name, "该对象不是本届巡察全覆盖的对象（不存在或已停用）")])
 
 
 class TargetChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -85,16 +81,16 @@ async def update_target(work: Work, term: dict[str, Any], org_id: int,
         coverage = await load_coverage(work, term)
         line = _line(coverage, org_id)
         if not line.village and ("classification" in values or "mode" in values):
-            raise InputError([FieldError(
+            raise Invalid([FieldError(
                 "classification", "只有村（社区）区分重点村、关注村、一般村及巡察方式")])
         covered_on = values.get("covered_on")
         if covered_on is not None:
             if covered_on > work.clock.today():
-                raise InputError([FieldError("covered_on", "覆盖日期不能晚于今天")])
+                raise Invalid([FieldError("covered_on", "覆盖日期不能晚于今天")])
             if not term["start_date"] <= covered_on <= term["end_date"]:
-                raise InputError([FieldError("covered_on", "覆盖日期不在本届起止日期内")])
+                raise Invalid([FieldError("covered_on", "覆盖日期不在本届起止日期内")])
             if not (values.get("covered_note") or "").strip():
-                raise InputError([FieldError("covered_note",
+                raise Invalid([FieldError("covered_note",
                                              "请说明以何种方式覆盖（如：市委提级巡察）")])
         if "classification" in values and "mode" not in values:
             values["mode"] = DEFAULT_MODE[Classification(values["classification"])]
@@ -155,8 +151,8 @@ def find_slot(coverage: Coverage, code: str, field_name: str = "slot") -> Slot:
     for slot in coverage.slots:
         if slot.code == code:
             return slot
-    raise InputError([FieldError(field_name,
-                                 f"本届没有轮次 {code[:16]}（格式：年份-轮次，如 2025-2）")])
+    raise Invalid([FieldError(field_name,
+                              f"本届没有轮次 {code[:16]}（格式：年份-轮次，如 2025-2）")])
 
 
 class EntryChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -176,15 +172,15 @@ async def set_entries(work: Work, term: dict[str, Any], changes: Sequence[EntryC
             line = _line(coverage, change.org_id, f"{where}.org_id")
             if line.state in (State.covered, State.in_progress):
                 done = "覆盖" if line.state == State.covered else "在巡察中"
-                raise InputError([FieldError(f"{where}.org_id",
-                                             f"{line.name}已{done}，不能再调整计划")], 409)
+                raise Conflict([FieldError(f"{where}.org_id",
+                                             f"{line.name}已{done}，不能再调整计划")])
             await work.session.delete(CoveragePlanEntry, {"term_id": term["id"],
                                                           "org_id": change.org_id})
             if change.slot is None:
                 continue
             slot = find_slot(coverage, change.slot, f"{where}.slot")
             if not slot.open_on(today):
-                raise InputError([FieldError(f"{where}.slot", f"{slot.label}已结束，不能再安排")])
+                raise Invalid([FieldError(f"{where}.slot", f"{slot.label}已结束，不能再安排")])
             rows.append({"term_id": term["id"], "org_id": change.org_id, "year": slot.year,
                          "number": slot.number, "updated_at": work.clock.now()})
         await work.session.insert(CoveragePlanEntry, rows)
@@ -237,19 +233,19 @@ async def create_round_inspections(work: Work, term: dict[str, Any], slot_code: 
         slot = find_slot(coverage, slot_code)
         round_row = (await work.session.get(Round, slot.round_id)) if slot.round_id else None
         if round_row is None:
-            raise InputError([FieldError(
-                "slot", f"请先在“巡察轮次”中新建{slot.label}（属于本届）")], 409)
+            raise Conflict([FieldError(
+                "slot", f"请先在“巡察轮次”中新建{slot.label}（属于本届）")])
         planned = [line for line in coverage.lines
                    if line.slot == slot.key and line.state == State.planned]
         if not planned:
-            raise InputError([FieldError("slot", f"{slot.label}没有待创建巡察任务的计划对象")], 409)
+            raise Conflict([FieldError("slot", f"{slot.label}没有待创建巡察任务的计划对象")])
         created = Created(round_id=int(round_row["id"]))
         elevated = [line for line in planned if line.mode == Mode.elevated.value]
         created.skipped = [f"{line.name}（{MODE_LABELS[Mode.elevated]}）" for line in elevated]
         own = [line for line in planned if line.mode != Mode.elevated.value]
         if not own:
-            raise InputError([FieldError("slot", f"{slot.label}待安排的对象均由市委提级巡察，"
-                                                 "无需由本机构创建巡察任务")], 409)
+            raise Conflict([FieldError("slot", f"{slot.label}待安排的对象均由市委提级巡察，"
+                                                 "无需由本机构创建巡察任务")])
         for title, members in _groups(own):
             full = f"{round_row['name']}·{title}"[:200]
             new_id = await create_inspection(work, round_id=int(round_row["id"]), kind="regular",

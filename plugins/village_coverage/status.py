@@ -21,11 +21,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from core.contributions import CoverageTarget
-from core.inspection.common import stage_rank
-from core.inspection.tables import Inspection, InspectionTarget, Round, Term
-from core.tenancy.tables import Org, OrgKind
-from core.work import Work
+from core.api import (
+    CoverageTarget,
+    Inspection,
+    InspectionTarget,
+    Org,
+    OrgKind,
+    Round,
+    Term,
+    Work,
+    stage_rank,
+)
 from plugins.village_coverage.events import ClassTotals, PopulationTotals
 from plugins.village_coverage.model import (
     CLASS_RANK,

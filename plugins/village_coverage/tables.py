@@ -13,7 +13,7 @@ from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, 
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from core.tenancy.tables import Tenant
+from core.api import Tenant
 
 __all__ = [
     "CoverageCountyReport",
