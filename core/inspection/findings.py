@@ -26,6 +26,7 @@ from core.inspection.events import FindingChanged, FindingRecorded
 from core.inspection.model import SEVERITY_LABELS, SOURCE_LABELS, Severity, Source, Stage
 from core.inspection.papers import org_names
 from core.inspection.tables import Finding, Inspection, WorkingPaper
+from core.pagination import Page
 from core.web.errors import FieldError, InputError
 from core.web.params import IdField, changes_of
 from core.work import Work
@@ -103,13 +104,8 @@ class FindingOut(msgspec.Struct, kw_only=True):
     updated_at: datetime
 
 
-class FindingPage(msgspec.Struct, kw_only=True):
-    """A page of findings and the total matching."""
-
-    items: list[FindingOut]
-    total: int
-    limit: int
-    offset: int
+FindingPage = Page[FindingOut]
+"""A page of findings and the total matching."""
 
 
 class FindingFilters(msgspec.Struct, kw_only=True):

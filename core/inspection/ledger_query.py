@@ -16,6 +16,7 @@ import msgspec
 from core.db import TenantSession
 from core.inspection.model import ESCALATION_LABELS, ITEM_STATUS_LABELS, Escalation, ItemStatus
 from core.inspection.tables import RectificationAction
+from core.pagination import Page
 from core.tenancy.tables import Org
 
 __all__ = [
@@ -76,13 +77,8 @@ class ItemOut(msgspec.Struct, kw_only=True):
     days_overdue: int
 
 
-class ItemPage(msgspec.Struct, kw_only=True):
-    """A page of the ledger and the total matching."""
-
-    items: list[ItemOut]
-    total: int
-    limit: int
-    offset: int
+ItemPage = Page[ItemOut]
+"""A page of the ledger and the total matching."""
 
 
 class LedgerFilter(msgspec.Struct, kw_only=True):
@@ -111,13 +107,8 @@ class ActionOut(msgspec.Struct, kw_only=True):
     remark: str
 
 
-class ActionPage(msgspec.Struct, kw_only=True):
-    """A page of an item's history."""
-
-    items: list[ActionOut]
-    total: int
-    limit: int
-    offset: int
+ActionPage = Page[ActionOut]
+"""A page of an item's history."""
 
 
 def is_overdue(deadline: date, status: str, today: date) -> bool:

@@ -26,6 +26,7 @@ from core.inspection.common import (
 from core.inspection.events import WorkingPaperSigned
 from core.inspection.model import PAPER_STATUS_LABELS, SOURCE_LABELS, PaperStatus, Source, Stage
 from core.inspection.tables import WorkingPaper, WorkingPaperRevision
+from core.pagination import Page
 from core.tenancy.tables import Org
 from core.web.errors import FieldError, InputError
 from core.web.params import IdField, changes_of
@@ -134,13 +135,8 @@ class PaperOut(PaperBrief, kw_only=True):
     revisions: int
 
 
-class PaperPage(msgspec.Struct, kw_only=True):
-    """A page of papers and the total matching."""
-
-    items: list[PaperBrief]
-    total: int
-    limit: int
-    offset: int
+PaperPage = Page[PaperBrief]
+"""A page of papers and the total matching."""
 
 
 class RevisionOut(msgspec.Struct, kw_only=True):
@@ -155,13 +151,8 @@ class RevisionOut(msgspec.Struct, kw_only=True):
     at: datetime
 
 
-class RevisionPage(msgspec.Struct, kw_only=True):
-    """A page of revisions and the total."""
-
-    items: list[RevisionOut]
-    total: int
-    limit: int
-    offset: int
+RevisionPage = Page[RevisionOut]
+"""A page of revisions and the total."""
 
 
 _BRIEF = tuple(f for f in PaperBrief.__struct_fields__ if f not in ("org_name", "source_label",

@@ -39,6 +39,7 @@ from core.inspection.tables import (
     RectificationItem,
     RectificationReport,
 )
+from core.pagination import Page
 from core.web.errors import FieldError, InputError
 from core.web.params import IdField
 from core.work import Work
@@ -92,13 +93,8 @@ class ReportOut(msgspec.Struct, kw_only=True):
     late: bool
 
 
-class ReportPage(msgspec.Struct, kw_only=True):
-    """The reports of a page of the inspection's target orgs."""
-
-    items: list[ReportOut]
-    total: int
-    limit: int
-    offset: int
+ReportPage = Page[ReportOut]
+"""The reports of a page of the inspection's target orgs."""
 
 
 class DisclosureIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -128,13 +124,8 @@ class DisclosureOut(msgspec.Struct, kw_only=True):
     recorded_by: str
 
 
-class DisclosurePage(msgspec.Struct, kw_only=True):
-    """A page of an inspection's disclosure records."""
-
-    items: list[DisclosureOut]
-    total: int
-    limit: int
-    offset: int
+DisclosurePage = Page[DisclosureOut]
+"""A page of an inspection's disclosure records."""
 
 
 def _report_out(org_id: int, name: str, row: dict[str, Any] | None, due: date | None,

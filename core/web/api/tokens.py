@@ -24,6 +24,7 @@ from core.identity.tokens import (
     list_tokens,
     revoke_token,
 )
+from core.pagination import Page
 from core.runtime import runtime_of
 from core.tenancy.model import TenantInfo
 from core.web.deps import CurrentTenant
@@ -43,13 +44,8 @@ class TokenIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                                                  description="有效天数（1-365）")] = DEFAULT_DAYS
 
 
-class TokenPage(msgspec.Struct, kw_only=True):
-    """One page of the account's tokens."""
-
-    items: list[TokenInfo]
-    total: int
-    limit: int
-    offset: int
+TokenPage = Page[TokenInfo]
+"""One page of the account's tokens."""
 
 
 def _principal(request: Request[Any, Any, Any], tenant: TenantInfo) -> Principal:
