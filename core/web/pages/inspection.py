@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 
 from core.inspection.ledger_query import LedgerFilter, list_items
 from core.inspection.model import ITEM_STATUS_LABELS, STAGE_LABELS, ItemStatus, Retention, Stage
+from core.inspection.rounds import round_rows, round_years
 from core.inspection.stages import advance
 from core.inspection.tables import Inspection, InspectionTarget, Round
 from core.runtime import runtime_of
@@ -80,11 +81,9 @@ async def rounds_page(state: State, work: CurrentWork, year: QueryText = "",
     picked = year.strip()
     if picked and not (picked.isdigit() and 1900 <= int(picked) <= 2999):
         raise InputError([FieldError("year", "年份无效", "query")])
-    rounds = await session.list(Round, order_by=("-year", "-number", "-id"), limit=None)
-    years = sorted({r["year"] for r in rounds}, reverse=True)
-    if picked:
-        rounds = [r for r in rounds if r["year"] == int(picked)]
-    shown = rounds[offset: offset + ROUNDS_PAGE]
+    shown, total = await round_rows(session, year=int(picked) if picked else None,
+                                    limit=ROUNDS_PAGE, offset=offset)
+    years = await round_years(session)
     inspections = await session.list(Inspection, {"round_id": [r["id"] for r in shown]},
                                      order_by=("id",), limit=None) if shown else []
     links = await session.list(InspectionTarget, {
@@ -106,9 +105,9 @@ async def rounds_page(state: State, work: CurrentWork, year: QueryText = "",
 
     context = await page_context(
         state, work.tenant, rounds=shown, by_round=by_round, years=years, year=picked,
-        total=len(rounds), offset=offset,
+        total=total, offset=offset,
         prev=page_url(max(offset - ROUNDS_PAGE, 0)) if offset else "",
-        next=page_url(offset + ROUNDS_PAGE) if offset + ROUNDS_PAGE < len(rounds) else "")
+        next=page_url(offset + ROUNDS_PAGE) if offset + ROUNDS_PAGE < total else "")
     return Template("inspection/rounds.html", context=context)
 
 
