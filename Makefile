@@ -30,6 +30,7 @@ demo-single: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check core plugins tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test-sqlite: $(STAMP)
 	XUNCHA_TEST_DB=sqlite $(BIN)/pytest

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar.datastructures import State
-
 from core.authz.policy import Authorizer
 from core.clock import Clock
 from core.db import Database
@@ -33,7 +31,12 @@ class Runtime:
     sync: Any = None
 
 
-def runtime_of(state: State) -> Runtime:
-    """The runtime stored in the app state."""
+def runtime_of(state: Any) -> Runtime:
+    """The runtime stored in the app state.
+
+    Args:
+        state: the web app's state (``app.state``); typed loosely so that the
+            runtime, which the CLI and the sync service use too, needs no web import.
+    """
     runtime: Runtime = state.runtime
     return runtime

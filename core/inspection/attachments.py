@@ -27,8 +27,8 @@ import anyio.to_thread
 import msgspec
 
 from core.db import TenantSession
+from core.errors import Conflict, FieldError, Invalid, TooLarge, Unsupported
 from core.inspection.tables import Attachment
-from core.web.errors import FieldError, InputError
 from core.work import Work
 
 __all__ = [
@@ -124,10 +124,10 @@ def limit_bytes(setting: Any) -> int:
     return int(megabytes * MB)
 
 
-def too_large(limit: int) -> InputError:
+def too_large(limit: int) -> TooLarge:
     """The 413 refusal for a file over ``limit`` bytes."""
     shown = f"{limit / MB:.2f}".rstrip("0").rstrip(".") + " MB"
-    return InputError([FieldError("file", f"附件大小超过上限 {shown}")], 413)
+    return TooLarge([FieldError("file", f"附件大小超过上限 {shown}")])
 
 
 _UNSAFE = re.compile(r'[<>:"|?*]')
@@ -137,13 +137,13 @@ def sanitize_filename(raw: str) -> str:
     """The file's own name: no folders, no control or reserved characters, ≤ 200 characters.
 
     Raises:
-        InputError: 400 when nothing usable is left.
+        Invalid: when nothing usable is left.
     """
     name = re.split(r"[/\\]", raw)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
     name = _UNSAFE.sub("_", name).strip().strip(".").strip()
     if not name:
-        raise InputError([FieldError("file", "文件名无效")])
+        raise Invalid([FieldError("file", "文件名无效")])
     if len(name) > MAX_FILENAME:
         stem, dot, ext = name.rpartition(".")
         if dot and 0 < len(ext) <= 10:
@@ -161,8 +161,7 @@ def file_type_of(filename: str) -> tuple[str, FileType]:
     if kind is None:
         accepted = "、".join(sorted(ALLOWED_TYPES))
         shown = f" .{ext}" if ext else "（无扩展名）"
-        raise InputError([FieldError("file", f"不支持的附件类型{shown}，仅支持：{accepted}")],
-                         415)
+        raise Unsupported([FieldError("file", f"不支持的附件类型{shown}，仅支持：{accepted}")])
     return ext, kind
 
 
@@ -241,10 +240,10 @@ def _store(source: IO[bytes], home: Path, tenant_code: str, limit: int, kind: Fi
             handle.flush()
             os.fsync(handle.fileno())
         if size == 0:
-            raise InputError([FieldError("file", "附件不能是空文件")])
+            raise Invalid([FieldError("file", "附件不能是空文件")])
         if not content_matches(temp, kind.kind):
-            raise InputError([FieldError(
-                "file", f"文件内容与扩展名 .{ext} 不符（不是有效的{kind.label}文件）")], 415)
+            raise Unsupported([FieldError(
+                "file", f"文件内容与扩展名 .{ext} 不符（不是有效的{kind.label}文件）")])
         sha = digest.hexdigest()
         final = stored_path(home, tenant_code, sha)
         if final.exists():
@@ -282,8 +281,8 @@ async def save_attachment(work: Work, home: Path, *, owner_type: str, owner_id: 
         same = await session.list(Attachment, {"owner_type": owner_type, "owner_id": owner_id,
                                                "sha256": stored.sha256}, limit=1)
         if same:
-            raise InputError([FieldError(
-                "file", f"该文件已作为附件上传（{same[0]['filename']}）")], 409)
+            raise Conflict([FieldError(
+                "file", f"该文件已作为附件上传（{same[0]['filename']}）")])
         (new_id,) = await session.insert(Attachment, [{
             "owner_type": owner_type, "owner_id": owner_id, "sha256": stored.sha256,
             "filename": name, "content_type": kind.media_type, "size": stored.size,

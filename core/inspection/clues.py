@@ -18,9 +18,11 @@ from typing import Annotated, Any
 import msgspec
 
 from core.db import TenantSession
+from core.errors import Conflict, FieldError, Invalid
+from core.fields import IdField
 from core.inspection.common import (
     due_in_months,
-    get_or_404,
+    get_or_not_found,
     load_inspection,
     require_stage,
     require_target,
@@ -35,8 +37,6 @@ from core.inspection.model import (
     Stage,
 )
 from core.inspection.tables import Clue
-from core.web.errors import FieldError, InputError
-from core.web.params import IdField
 from core.work import Work
 
 __all__ = [
@@ -138,7 +138,7 @@ def is_overdue(row: dict[str, Any], today: date) -> bool:
 
 async def load_clue(session: TenantSession, clue_id: int) -> dict[str, Any]:
     """The tenant's clue or 404."""
-    return await get_or_404(session, Clue, clue_id, "问题线索")
+    return await get_or_not_found(session, Clue, clue_id, "问题线索")
 
 
 async def open_clue_count(session: TenantSession, inspection_id: int) -> int:
@@ -151,7 +151,7 @@ async def open_clue_count(session: TenantSession, inspection_id: int) -> int:
 def _persons(persons: list[Person]) -> list[dict[str, str]]:
     """Persons as stored (trimmed), or 400 naming the bad entry."""
     if not persons:
-        raise InputError([FieldError("persons", "至少填写 1 名涉及人员")])
+        raise Invalid([FieldError("persons", "至少填写 1 名涉及人员")])
     errors: list[FieldError] = []
     out = []
     for i, person in enumerate(persons):
@@ -162,13 +162,13 @@ def _persons(persons: list[Person]) -> list[dict[str, str]]:
             errors.append(FieldError(f"persons[{i}].position", "职务不能为空"))
         out.append({"name": name, "position": position, "unit": person.unit.strip()})
     if errors:
-        raise InputError(errors)
+        raise Invalid(errors)
     return out
 
 
 def _title(title: str) -> str:
     if not title.strip():
-        raise InputError([FieldError("title", "标题不能为空")])
+        raise Invalid([FieldError("title", "标题不能为空")])
     return title.strip()
 
 
@@ -177,8 +177,8 @@ def _require_status(row: dict[str, Any], allowed: list[ClueStatus], doing: str) 
     if status not in allowed:
         names = "、".join(f"“{CLUE_STATUS_LABELS[s]}”" for s in allowed)
         current = CLUE_STATUS_LABELS[status]
-        raise InputError([FieldError(
-            "status", f"线索当前状态为“{current}”，不能{doing}（仅限{names}状态）")], 409)
+        raise Conflict([FieldError(
+            "status", f"线索当前状态为“{current}”，不能{doing}（仅限{names}状态）")])
 
 
 def _day(value: date | None, today: date, field: str, what: str,
@@ -186,9 +186,9 @@ def _day(value: date | None, today: date, field: str, what: str,
     """A date defaulting to today, neither in the future nor before ``earliest``."""
     day = value or today
     if day > today:
-        raise InputError([FieldError(field, f"{what}不能晚于今天（{today.isoformat()}）")])
+        raise Invalid([FieldError(field, f"{what}不能晚于今天（{today.isoformat()}）")])
     if earliest is not None and day < earliest:
-        raise InputError([FieldError(
+        raise Invalid([FieldError(
             field, f"{what}不能早于{earliest_what}（{earliest.isoformat()}）")])
     return day
 
@@ -204,7 +204,7 @@ async def _set(work: Work, row: dict[str, Any], values: dict[str, Any]) -> dict[
     values = {**values, "updated_at": work.clock.now()}
     changed = await work.session.update(Clue, {"id": row["id"], "status": row["status"]}, values)
     if not changed:
-        raise InputError([FieldError("status", "线索已被他人修改，请刷新后重试")], 409)
+        raise Conflict([FieldError("status", "线索已被他人修改，请刷新后重试")])
     return await load_clue(work.session, row["id"])
 
 
@@ -276,7 +276,7 @@ async def refer_clue(work: Work, clue_id: int, data: ClueReferral) -> dict[str, 
     body = data.receiving_body
     name = data.receiving_body_name.strip()
     if body is ReceivingBody.other and not name:
-        raise InputError([FieldError("receiving_body_name",
+        raise Invalid([FieldError("receiving_body_name",
                                      "移交其他有关部门时须填写接收单位名称")])
     today = work.clock.today()
     referred_on = _day(data.referred_on, today, "referred_on", "移交日期")
@@ -286,9 +286,9 @@ async def refer_clue(work: Work, clue_id: int, data: ClueReferral) -> dict[str, 
         inspection = await load_inspection(work.session, row["inspection_id"])
         require_stage(inspection, REFERRAL_STAGES, "移交问题线索")
         if row["city_managed"] and body is not ReceivingBody.discipline:
-            raise InputError([FieldError(
+            raise Conflict([FieldError(
                 "receiving_body", "该线索涉及市管干部，只能移交纪委监委（报市纪委监委办理）",
-            )], 409)
+            )])
         reply_due = due_in_months(referred_on, work.setting("clue_reply_months"))
         row = await _set(work, row, {
             "status": ClueStatus.referred.value, "receiving_body": body.value,
@@ -330,7 +330,7 @@ async def conclude_clue(work: Work, clue_id: int, data: ClueOutcome) -> dict[str
     """
     outcome = data.outcome.strip()
     if len(outcome) < 2:
-        raise InputError([FieldError("outcome", "办理结果不能少于 2 个字符")])
+        raise Invalid([FieldError("outcome", "办理结果不能少于 2 个字符")])
     today = work.clock.today()
     async with work.transaction():
         row = await load_clue(work.session, clue_id)

@@ -15,8 +15,10 @@ import msgspec
 
 from core.contributions import FindingCategory
 from core.db import TenantSession
+from core.errors import FieldError, Invalid
+from core.fields import IdField, changes_of
 from core.inspection.common import (
-    get_or_404,
+    get_or_not_found,
     load_inspection,
     require_stage,
     require_target,
@@ -27,8 +29,6 @@ from core.inspection.model import SEVERITY_LABELS, SOURCE_LABELS, Severity, Sour
 from core.inspection.papers import org_names
 from core.inspection.tables import Finding, Inspection, WorkingPaper
 from core.pagination import Page
-from core.web.errors import FieldError, InputError
-from core.web.params import IdField, changes_of
 from core.work import Work
 
 __all__ = [
@@ -152,16 +152,16 @@ async def _one(work: Work, row: dict[str, Any]) -> FindingOut:
 
 async def _check_category(work: Work, code: str) -> None:
     if code not in await categories(work, enabled_only=True):
-        raise InputError([FieldError("category", f"未知的问题类别：{code}")])
+        raise Invalid([FieldError("category", f"未知的问题类别：{code}")])
 
 
 async def _check_paper(session: TenantSession, paper_id: int, inspection_id: int,
                        org_id: int) -> None:
     paper = await session.get(WorkingPaper, paper_id)
     if paper is None or paper["inspection_id"] != inspection_id:
-        raise InputError([FieldError("paper_id", "底稿不存在或不属于本次巡察")])
+        raise Invalid([FieldError("paper_id", "底稿不存在或不属于本次巡察")])
     if paper["org_id"] != org_id:
-        raise InputError([FieldError("paper_id", "底稿所属单位与问题所属单位不一致")])
+        raise Invalid([FieldError("paper_id", "底稿所属单位与问题所属单位不一致")])
 
 
 def _event_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +189,7 @@ async def create_finding(work: Work, inspection_id: int, data: FindingCreate) ->
             "fix_now": data.fix_now, "shared": data.shared, "recorded_by": work.actor[:128],
             "recorded_at": now, "updated_at": now,
         }])
-        row = await get_or_404(session, Finding, finding_id, "问题")
+        row = await get_or_not_found(session, Finding, finding_id, "问题")
         await work.audit("finding.create", "finding", finding_id,
                          {"inspection_id": inspection_id, "category": data.category,
                           "severity": data.severity.value})
@@ -199,7 +199,7 @@ async def create_finding(work: Work, inspection_id: int, data: FindingCreate) ->
 
 async def read_finding(work: Work, finding_id: int) -> FindingOut:
     """One finding (404 if absent or another tenant's)."""
-    return await _one(work, await get_or_404(work.session, Finding, finding_id, "问题"))
+    return await _one(work, await get_or_not_found(work.session, Finding, finding_id, "问题"))
 
 
 async def list_findings(work: Work, filters: FindingFilters, *, limit: int,
@@ -237,7 +237,7 @@ async def update_finding(work: Work, finding_id: int, data: FindingUpdate) -> Fi
     session = work.session
     asked = {k: getattr(v, "value", v) for k, v in changes_of(data).items()}
     async with work.transaction():
-        row = await get_or_404(session, Finding, finding_id, "问题")
+        row = await get_or_not_found(session, Finding, finding_id, "问题")
         inspection = await load_inspection(session, row["inspection_id"])
         require_stage(inspection, CHANGE_STAGES, "修改问题")
         if "category" in asked and asked["category"] != row["category"]:
@@ -251,6 +251,6 @@ async def update_finding(work: Work, finding_id: int, data: FindingUpdate) -> Fi
                               "values": {k: [row[k], v] for k, v in changes.items()
                                          if k != "description"}})
             was_shared = bool(row["shared"])
-            row = await get_or_404(session, Finding, finding_id, "问题")
+            row = await get_or_not_found(session, Finding, finding_id, "问题")
             work.emit(FindingChanged(**_event_fields(row), was_shared=was_shared))
     return await _one(work, row)

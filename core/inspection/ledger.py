@@ -15,16 +15,15 @@ from datetime import date
 from typing import Annotated, Any
 
 import msgspec
-from litestar.exceptions import NotFoundException
 
 from core.db import TenantSession
+from core.errors import Conflict, FieldError, Invalid, NotFound
+from core.fields import IdField, changes_of
 from core.inspection.common import load_inspection, require_stage, require_target, stages_from
 from core.inspection.events import RectificationItemChanged
 from core.inspection.ledger_query import ItemOut, item_out, org_names
 from core.inspection.model import ITEM_STATUS_LABELS, ItemStatus, Stage
 from core.inspection.tables import Finding, RectificationAction, RectificationItem
-from core.web.errors import FieldError, InputError
-from core.web.params import IdField, changes_of
 from core.work import Work
 
 __all__ = [
@@ -146,16 +145,16 @@ def check_deadline(deadline: date, inspection: Mapping[str, Any], today: date) -
     """Refuse (400) a deadline in the past or before the feedback date."""
     feedback_on = inspection.get("feedback_on")
     if deadline < today:
-        raise InputError([FieldError("deadline", "整改期限不能早于今天")])
+        raise Invalid([FieldError("deadline", "整改期限不能早于今天")])
     if feedback_on is not None and deadline < feedback_on:
-        raise InputError([FieldError("deadline", "整改期限不能早于反馈意见的日期")])
+        raise Invalid([FieldError("deadline", "整改期限不能早于反馈意见的日期")])
 
 
 async def load_item(session: TenantSession, item_id: int) -> dict[str, Any]:
     """The tenant's item or 404."""
     row = await session.get(RectificationItem, item_id)
     if row is None:
-        raise NotFoundException("整改事项不存在")
+        raise NotFound("整改事项不存在")
     return row
 
 
@@ -204,7 +203,7 @@ async def _from_findings(work: Work, inspection_id: int, data: ItemsIn,
         Finding, {"id": wanted, "inspection_id": inspection_id}, limit=None)}
     unknown = [str(i) for i in wanted if i not in findings]
     if unknown:
-        raise InputError([FieldError(
+        raise Invalid([FieldError(
             "finding_ids", f"问题 {'、'.join(unknown[:10])} 不存在或不属于本次巡察")])
     existing = await _existing(session, wanted)
     skipped = [SkippedFinding(finding_id=i, item_id=existing[i], reason="该问题已列入整改台账")
@@ -221,7 +220,7 @@ async def _from_findings(work: Work, inspection_id: int, data: ItemsIn,
         rows.append({**common, "inspection_id": inspection_id, "org_id": finding["org_id"],
                      "finding_id": finding_id, "problem": problem[:4000]})
     if not rows:
-        raise InputError([FieldError("finding_ids", "所选问题均已列入整改台账")], 409)
+        raise Conflict([FieldError("finding_ids", "所选问题均已列入整改台账")])
     return rows, skipped
 
 
@@ -232,11 +231,11 @@ async def _written_out(work: Work, inspection_id: int, data: ItemsIn) -> dict[st
     if data.finding_id is not None:
         finding = await session.get(Finding, data.finding_id)
         if finding is None or finding["inspection_id"] != inspection_id:
-            raise InputError([FieldError("finding_id", "该问题不存在或不属于本次巡察")])
+            raise Invalid([FieldError("finding_id", "该问题不存在或不属于本次巡察")])
         if finding["org_id"] != data.org_id:
-            raise InputError([FieldError("finding_id", "该问题属于其他被巡察单位")])
+            raise Invalid([FieldError("finding_id", "该问题属于其他被巡察单位")])
         if await _existing(session, [data.finding_id]):
-            raise InputError([FieldError("finding_id", "该问题已列入整改台账")], 409)
+            raise Conflict([FieldError("finding_id", "该问题已列入整改台账")])
     return {**_common(data, work), "inspection_id": inspection_id, "org_id": data.org_id,
             "finding_id": data.finding_id, "problem": data.problem}
 
@@ -245,13 +244,14 @@ async def create_items(work: Work, inspection_id: int, data: ItemsIn) -> ItemsOu
     """Add items to an inspection's ledger (from findings or one written out).
 
     Raises:
-        NotFoundException: no such inspection in the tenant.
-        InputError: wrong stage (409), bad fields (400), only duplicates (409).
+        NotFound: no such inspection in the tenant.
+        Conflict: wrong stage, or only findings already in the ledger.
+        Invalid: bad fields.
     """
     session, today = work.session, work.clock.today()
     errors = _shape_errors(data)
     if errors:
-        raise InputError(errors)
+        raise Invalid(errors)
     async with work.transaction():
         inspection = await load_inspection(session, inspection_id)
         require_stage(inspection, ITEM_STAGES, "建立整改台账")
@@ -281,7 +281,7 @@ async def update_item(work: Work, item_id: int, data: ItemPatch) -> ItemOut:
         row = await load_item(session, item_id)
         if row["status"] in FROZEN:
             label = ITEM_STATUS_LABELS[ItemStatus(row["status"])]
-            raise InputError([FieldError("status", f"整改事项{label}，不能再修改")], 409)
+            raise Conflict([FieldError("status", f"整改事项{label}，不能再修改")])
         if "deadline" in changes and changes["deadline"] != row["deadline"]:
             inspection = await load_inspection(session, row["inspection_id"])
             check_deadline(changes["deadline"], inspection, today)
@@ -297,7 +297,7 @@ async def update_item(work: Work, item_id: int, data: ItemPatch) -> ItemOut:
 
 
 def _refuse_move(current: ItemStatus, to: ItemStatus,
-                 moves: Mapping[ItemStatus, tuple[ItemStatus, ...]]) -> InputError:
+                 moves: Mapping[ItemStatus, tuple[ItemStatus, ...]]) -> Conflict:
     allowed = moves.get(current, ())
     now, wanted = ITEM_STATUS_LABELS[current], ITEM_STATUS_LABELS[to]
     reason = f"整改事项当前为“{now}”，不能改为“{wanted}”"
@@ -305,7 +305,7 @@ def _refuse_move(current: ItemStatus, to: ItemStatus,
         reason += "（可改为：" + "、".join(f"“{ITEM_STATUS_LABELS[s]}”" for s in allowed) + "）"
     elif moves is WRITE_MOVES:
         reason += "（验收、销号或退回请由巡察办在验收操作中办理）"
-    return InputError([FieldError("to", reason)], 409)
+    return Conflict([FieldError("to", reason)])
 
 
 async def change_status(work: Work, item_id: int, to: ItemStatus, remark: str,
@@ -313,7 +313,7 @@ async def change_status(work: Work, item_id: int, to: ItemStatus, remark: str,
     """Move an item along ``moves``; records the action, audits and emits.
 
     Raises:
-        InputError: 409 with the reason when the move is not allowed.
+        Conflict: the move is not allowed; the reason is given.
     """
     session, today, now = work.session, work.clock.today(), work.clock.now()
     async with work.transaction():
@@ -323,14 +323,14 @@ async def change_status(work: Work, item_id: int, to: ItemStatus, remark: str,
             raise _refuse_move(current, to, moves)
         returned = moves is VERIFY_MOVES and to == ItemStatus.in_progress
         if returned and not remark.strip():
-            raise InputError([FieldError("remark", "退回整改须写明理由")])
+            raise Invalid([FieldError("remark", "退回整改须写明理由")])
         values: dict[str, Any] = {"status": to.value, "updated_at": now}
         if to == ItemStatus.closed:
             values["closed_on"] = today
         changed = await session.update(
             RectificationItem, {"id": item_id, "status": current.value}, values)
         if not changed:
-            raise InputError([FieldError("to", "整改事项状态已被他人修改，请刷新后重试")], 409)
+            raise Conflict([FieldError("to", "整改事项状态已被他人修改，请刷新后重试")])
         await session.insert(RectificationAction, [{
             "item_id": item_id, "kind": "status", "from_value": current.value,
             "to_value": to.value, "actor": work.actor, "at": now, "remark": remark.strip()}])

@@ -15,9 +15,11 @@ from typing import Annotated, Any
 import msgspec
 
 from core.db import TenantSession
+from core.errors import Conflict, FieldError, Invalid
+from core.fields import IdField, changes_of
 from core.inspection.attachments import AttachmentOut, attachments_of
 from core.inspection.common import (
-    get_or_404,
+    get_or_not_found,
     load_inspection,
     require_stage,
     require_target,
@@ -28,8 +30,6 @@ from core.inspection.model import PAPER_STATUS_LABELS, SOURCE_LABELS, PaperStatu
 from core.inspection.tables import WorkingPaper, WorkingPaperRevision
 from core.pagination import Page
 from core.tenancy.tables import Org
-from core.web.errors import FieldError, InputError
-from core.web.params import IdField, changes_of
 from core.work import Work
 
 __all__ = [
@@ -189,25 +189,25 @@ async def _paper_out(session: TenantSession, row: dict[str, Any]) -> PaperOut:
 
 
 async def _load(session: TenantSession, paper_id: int) -> dict[str, Any]:
-    return await get_or_404(session, WorkingPaper, paper_id, "问题底稿")
+    return await get_or_not_found(session, WorkingPaper, paper_id, "问题底稿")
 
 
 async def _check_number(session: TenantSession, inspection_id: int, number: str,
                         own_id: int | None = None) -> str:
     number = number.strip()
     if not number:
-        raise InputError([FieldError("number", "底稿编号不能为空")])
+        raise Invalid([FieldError("number", "底稿编号不能为空")])
     where: dict[str, Any] = {"inspection_id": inspection_id, "number": number}
     if own_id is not None:
         where["id__ne"] = own_id
     if await session.count(WorkingPaper, where):
-        raise InputError([FieldError("number", f"本次巡察已有编号为 {number} 的底稿")], 409)
+        raise Conflict([FieldError("number", f"本次巡察已有编号为 {number} 的底稿")])
     return number
 
 
 def _check_date(work: Work, day: date) -> None:
     if day > work.clock.today():
-        raise InputError([FieldError("paper_date", "底稿日期不能晚于今天")])
+        raise Invalid([FieldError("paper_date", "底稿日期不能晚于今天")])
 
 
 async def create_paper(work: Work, inspection_id: int, data: PaperCreate) -> PaperOut:
@@ -305,8 +305,8 @@ async def update_paper(work: Work, paper_id: int, data: PaperUpdate) -> PaperOut
         detail: dict[str, Any] = {"changed": sorted(changes)}
         if signed:
             if data.revision_reason is msgspec.UNSET or not data.revision_reason.strip():
-                raise InputError([FieldError("revision_reason",
-                                             "底稿已签字，修改需说明修订理由")], 409)
+                raise Conflict([FieldError("revision_reason",
+                                             "底稿已签字，修改需说明修订理由")])
             values["revision"] = row["revision"] + 1
             await session.insert(WorkingPaperRevision, [{
                 "paper_id": paper_id, "revision": values["revision"], "changes": changes,
@@ -331,7 +331,7 @@ async def _guarded_update(session: TenantSession, row: dict[str, Any],
         WorkingPaper, {"id": row["id"], "status": row["status"], "revision": row["revision"]},
         values)
     if not changed:
-        raise InputError([FieldError("status", "底稿已被他人修改，请刷新后重试")], 409)
+        raise Conflict([FieldError("status", "底稿已被他人修改，请刷新后重试")])
 
 
 async def _sign_off(work: Work, paper_id: int, remark: str, *, expected: PaperStatus,
@@ -343,7 +343,7 @@ async def _sign_off(work: Work, paper_id: int, remark: str, *, expected: PaperSt
         step = "审核问题底稿" if to is PaperStatus.reviewed else "签发问题底稿"
         require_stage(inspection, PAPER_STAGES, step)
         if row["status"] != expected.value:
-            raise InputError([FieldError("status", refusals[row["status"]])], 409)
+            raise Conflict([FieldError("status", refusals[row["status"]])])
         # NOTE: the reviewer must not be the author (审核人不能是起草人), and only a
         # deputy may review and only the leader sign. Without accounts every request
         # of a client is the same actor, so this is not enforced yet; issue 4

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from core.errors import FieldError, Invalid
 from core.inspection.events import InspectionPlanned
 from core.inspection.model import Stage
 from core.inspection.tables import Inspection, InspectionLog, InspectionTarget, Round
 from core.tenancy.tables import Org
-from core.web.errors import FieldError, InputError
 from core.work import Work
 
 __all__ = ["check_dates", "check_orgs", "create_inspection", "kind_labels", "log_entry",
@@ -35,7 +35,7 @@ async def check_orgs(work: Work, org_ids: Sequence[int]) -> list[int]:
     unique = sorted(set(org_ids))
     found = await work.session.list(Org, {"id": unique, "active": True}, limit=None)
     if len(found) != len(unique):
-        raise InputError([FieldError("org_ids", "被巡察对象不存在或已停用")])
+        raise Invalid([FieldError("org_ids", "被巡察对象不存在或已停用")])
     return unique
 
 
@@ -49,7 +49,7 @@ async def set_targets(work: Work, inspection_id: int, org_ids: Sequence[int]) ->
 def check_dates(start: date | None, end: date | None) -> None:
     """Refuse (400) a withdrawal planned before the arrival."""
     if start is not None and end is not None and end < start:
-        raise InputError([FieldError("onsite_end", "撤离日期不能早于进驻日期")])
+        raise Invalid([FieldError("onsite_end", "撤离日期不能早于进驻日期")])
 
 
 async def log_entry(work: Work, inspection_id: int, kind: str, from_value: str, to_value: str,
@@ -71,20 +71,20 @@ async def create_inspection(
     created at once, all or none).
 
     Raises:
-        InputError: (400) unknown or disabled kind, missing topic, unknown
+        Invalid: unknown or disabled kind, missing topic, unknown
             round or org, withdrawal before arrival; the field is named.
     """
     kinds = await kind_labels(work)
     found = kinds.get(kind)
     if found is None:
-        raise InputError([FieldError("kind", f"巡察类型 {kind} 不存在或未启用")])
+        raise Invalid([FieldError("kind", f"巡察类型 {kind} 不存在或未启用")])
     if found.needs_topic and not topic.strip():
-        raise InputError([FieldError("topic", f"{found.label}须填写专项主题")])
+        raise Invalid([FieldError("topic", f"{found.label}须填写专项主题")])
     check_dates(onsite_start, onsite_end)
     async with work.transaction():
         round_row = await work.session.get(Round, round_id)
         if round_row is None:
-            raise InputError([FieldError("round_id", "巡察轮次不存在")])
+            raise Invalid([FieldError("round_id", "巡察轮次不存在")])
         targets = await check_orgs(work, org_ids)
         title = title or f"{round_row['name']}{team_name}{found.label}"
         (new_id,) = await work.session.insert(Inspection, [{

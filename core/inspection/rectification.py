@@ -14,6 +14,8 @@ from typing import Annotated, Any
 import msgspec
 
 from core.db import TenantSession
+from core.errors import Conflict, FieldError, Invalid
+from core.fields import IdField
 from core.inspection.common import (
     due_in_months,
     load_inspection,
@@ -40,8 +42,6 @@ from core.inspection.tables import (
     RectificationReport,
 )
 from core.pagination import Page
-from core.web.errors import FieldError, InputError
-from core.web.params import IdField
 from core.work import Work
 
 __all__ = [
@@ -146,8 +146,8 @@ async def submit_report(work: Work, inspection_id: int, data: ReportIn) -> Repor
     """Record an org's rectification report, due ``rectification_report_months`` after feedback.
 
     Raises:
-        InputError: wrong stage or not yet fed back (409), bad fields (400), already
-            submitted (409).
+        Conflict: wrong stage, not yet fed back, or already submitted.
+        Invalid: bad fields.
     """
     session, today = work.session, work.clock.today()
     async with work.transaction():
@@ -155,20 +155,20 @@ async def submit_report(work: Work, inspection_id: int, data: ReportIn) -> Repor
         require_stage(inspection, REPORT_STAGES, "报送整改报告")
         feedback_on = inspection["feedback_on"]
         if feedback_on is None:
-            raise InputError([FieldError("stage", "尚未反馈巡察意见，不能报送整改报告")], 409)
+            raise Conflict([FieldError("stage", "尚未反馈巡察意见，不能报送整改报告")])
         await require_target(session, inspection_id, data.org_id)
         submitted_on = data.submitted_on or today
         if submitted_on > today:
-            raise InputError([FieldError("submitted_on", "报送日期不能晚于今天")])
+            raise Invalid([FieldError("submitted_on", "报送日期不能晚于今天")])
         if submitted_on < feedback_on:
-            raise InputError([FieldError("submitted_on", "报送日期不能早于反馈意见的日期")])
+            raise Invalid([FieldError("submitted_on", "报送日期不能早于反馈意见的日期")])
         due = due_in_months(feedback_on, work.setting("rectification_report_months"))
         where = {"inspection_id": inspection_id, "org_id": data.org_id}
         existing = await session.list(RectificationReport, where, limit=1)
         values = {"due_date": due, "submitted_on": submitted_on, "summary": data.summary,
                   "submitted_by": work.actor}
         if existing and existing[0]["submitted_on"] is not None:
-            raise InputError([FieldError("org_id", "该单位已报送整改报告")], 409)
+            raise Conflict([FieldError("org_id", "该单位已报送整改报告")])
         if existing:  # a pending report row: fill it in
             report_id = existing[0]["id"]
             await session.update(RectificationReport, {"id": report_id}, values)
@@ -242,7 +242,7 @@ async def record_disclosure(work: Work, inspection_id: int, data: DisclosureIn,
         require_stage(inspection, DISCLOSURE_STAGES, "登记整改公开")
         errors = _disclosure_errors(data, today)
         if errors:
-            raise InputError(errors)
+            raise Invalid(errors)
         disclosed_on = None if data.withheld else (data.disclosed_on or today)
         (disclosure_id,) = await session.insert(Disclosure, [{
             "inspection_id": inspection_id, "scope": data.scope.value,

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 import msgspec
 
 from core.contributions import RecusalConflict, TeamCandidate
+from core.errors import Conflict, FieldError, Invalid
 from core.inspection.tables import InspectionTarget
 from core.tenancy.tables import Org
-from core.web.errors import FieldError, InputError
 from core.work import Work
 
 __all__ = [
@@ -50,7 +50,7 @@ def justification_of(override: RecusalOverride | None) -> str:
         return ""
     text = override.justification.strip()
     if len(text) < MIN_JUSTIFICATION:
-        raise InputError([FieldError(
+        raise Invalid([FieldError(
             OVERRIDE_FIELD, f"书面理由不能少于 {MIN_JUSTIFICATION} 个字符（不计首尾空白）")])
     return text
 
@@ -85,14 +85,14 @@ async def recusal_conflicts(work: Work, candidate: TeamCandidate,
     return found
 
 
-def recusal_refusal(conflicts: list[RecusalConflict]) -> InputError:
+def recusal_refusal(conflicts: list[RecusalConflict]) -> Conflict:
     """The 409 refusal: one error per conflict, then how to ask for an exception."""
     errors = [FieldError("person", f"存在回避情形：{c.reason}") for c in conflicts]
     errors.append(FieldError(
         OVERRIDE_FIELD,
         f"如确需参加，须由巡察办主任批准回避例外并填写书面理由（{MIN_JUSTIFICATION} 至 "
         f"{MAX_JUSTIFICATION} 个字符）"))
-    return InputError(errors, 409)
+    return Conflict(errors)
 
 
 def conflict_details(conflicts: list[RecusalConflict]) -> list[dict[str, Any]]:

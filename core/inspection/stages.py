@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from core.clock import CHINA
+from core.errors import Conflict, FieldError, Invalid
 from core.inspection.clues import open_clue_count
 from core.inspection.common import STAGES, due_in_months, load_inspection, stage_rank
 from core.inspection.events import InspectionStageChanged
@@ -42,7 +43,6 @@ from core.inspection.tables import (
     TeamMember,
     WorkingPaper,
 )
-from core.web.errors import FieldError, InputError
 from core.work import Work
 
 __all__ = ["TRANSITIONS", "advance", "allowed_next", "grant_end", "release_team"]
@@ -198,27 +198,27 @@ async def advance(work: Work, inspection_id: int, to: Stage, remark: str = "", *
     """Move an inspection to stage ``to``; returns the updated inspection row.
 
     Raises:
-        NotFoundException: no such inspection in the tenant.
-        InputError: (409) the move is not allowed or a precondition fails; the
-            message lists every reason.
+        NotFound: no such inspection in the tenant.
+        Conflict: the move is not allowed or a precondition fails; the errors
+            list every reason.
     """
     async with work.transaction():
         inspection = await load_inspection(work.session, inspection_id)
         current = Stage(inspection["stage"])
         if to not in TRANSITIONS[current]:
             allowed = "、".join(f"“{STAGE_LABELS[s]}”" for s in TRANSITIONS[current]) or "无"
-            raise InputError([FieldError("to", (
+            raise Conflict([FieldError("to", (
                 f"巡察任务处于“{STAGE_LABELS[current]}”环节，不能转入“{STAGE_LABELS[to]}”"
-                f"（可转入：{allowed}）"))], 409)
+                f"（可转入：{allowed}）"))])
         if carry_over and to != Stage.sustained:
-            raise InputError([FieldError("carry_over",
+            raise Invalid([FieldError("carry_over",
                                          "只有转入“持续整改”环节时才能结转未办结事项")])
         move = _Move(work, inspection, to, remark, carry_over, retention)
         check = _CHECKS.get(to) if stage_rank(to) > stage_rank(current) else None
         if check is not None:
             await check(move)
         if move.reasons:
-            raise InputError([FieldError("to", reason) for reason in move.reasons], 409)
+            raise Conflict([FieldError("to", reason) for reason in move.reasons])
         now = work.clock.now()
         await _apply(work, move, current, now)
     row = await load_inspection(work.session, inspection_id)

@@ -20,7 +20,19 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-__all__ = ["FieldError", "InputError", "exception_handlers", "translate"]
+from core.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+    Unsupported,
+)
+
+__all__ = ["FieldError", "InputError", "exception_handlers", "refusal_of", "status_of",
+           "translate"]
 
 log = logging.getLogger(__name__)
 
@@ -92,25 +104,34 @@ def _field_of(message: str, key: str | None) -> str | None:
     return key
 
 
-class FieldError(ValueError):
-    """One invalid field, raised by handlers for checks beyond the schema."""
+class InputError(Invalid):
+    """A handler's or page's own refusal of its input, with the status it chooses.
 
-    def __init__(self, field: str, message: str, source: str = "body") -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.source = source
-
-
-class InputError(HTTPException):
-    """A 4xx answer with field-level errors (Chinese messages)."""
-
-    status_code = 400
+    Services raise the domain errors of :mod:`core.errors`; this is for checks
+    that only the web layer makes (a query parameter, a form's shape). It is
+    answered like them.
+    """
 
     def __init__(self, errors: list[FieldError], status_code: int = 400) -> None:
-        super().__init__(detail="; ".join(f"{e.field}: {e.message}" for e in errors),
-                         status_code=status_code)
-        self.errors = errors
+        super().__init__(errors)
+        self.status_code = status_code
+
+
+_DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (Conflict, 409), (TooLarge, 413), (Unsupported, 415), (Invalid, 400), (NotFound, 404),
+    (Forbidden, 403))
+
+
+def status_of(exc: DomainError) -> int:
+    """The HTTP status that answers a refusal."""
+    if isinstance(exc, InputError):
+        return exc.status_code
+    return next((code for kind, code in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
+
+
+def refusal_of(exc: DomainError) -> tuple[list[str], int]:
+    """The Chinese messages a form shows for a refusal, and the page's status."""
+    return [e.message for e in exc.errors] or [exc.message], status_of(exc)
 
 
 def _wants_html(request: Request[Any, Any, Any]) -> bool:
@@ -148,12 +169,6 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     return _respond(request, 400, f"输入有误：{summary}", errors, str(exc.detail))
 
 
-def _input(request: Request[Any, Any, Any], exc: InputError) -> Response[Any]:
-    errors = [{"field": e.field, "source": e.source, "message": e.message} for e in exc.errors]
-    summary = "；".join(f"{e['field']}：{e['message']}" for e in errors)
-    return _respond(request, exc.status_code, f"输入有误：{summary}", errors, exc.detail)
-
-
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if status == 401 and _wants_html(request) and request.method == "GET":
@@ -168,6 +183,17 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    """A refusal (:mod:`core.errors`): the message alone, or "输入有误" and the fields."""
+    status = status_of(exc)
+    errors = [{"field": e.field, "source": e.source, "message": e.message} for e in exc.errors]
+    if not errors:
+        return _respond(request, status, exc.message, [], exc.message)
+    summary = "；".join(f"{e['field']}：{e['message']}" for e in errors)
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return _respond(request, status, f"输入有误：{summary}", errors, detail)
 
 
 def _conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -190,7 +216,7 @@ exception_handlers: dict[Any, Any] = {
     sqlite3.IntegrityError: _conflict,
     asyncpg.exceptions.IntegrityConstraintViolationError: _conflict,
     ValidationException: _validation,
-    InputError: _input,
+    DomainError: _domain,
     HTTPException: _http,
     Exception: _internal,
 }

@@ -20,9 +20,9 @@ import pytest
 from litestar import Litestar
 
 from core.db import Database
+from core.errors import Invalid
 from core.inspection.attachments import sanitize_filename
 from core.inspection.tables import Attachment
-from core.web.errors import InputError
 from tests.inspection.paper_steps import (
     Client,
     audit_entries,
@@ -255,7 +255,7 @@ async def test_filenames_are_sanitized(client: Client, app: Litestar, database: 
     assert len(long.json()["filename"]) == 200 and long.json()["filename"].endswith("长.txt")
     assert sanitize_filename('a<b>:"c"|d?.pdf') == "a_b___c__d_.pdf"
     assert sanitize_filename("..\\证据\x07\u202e.txt ") == "证据.txt"
-    with pytest.raises(InputError):
+    with pytest.raises(Invalid):
         sanitize_filename("../..")
 
 

@@ -28,7 +28,7 @@ from core.inspection.attachments import (
     stored_path,
     too_large,
 )
-from core.inspection.common import get_or_404, load_inspection, require_stage
+from core.inspection.common import get_or_not_found, load_inspection, require_stage
 from core.inspection.model import PaperStatus
 from core.inspection.papers import PAPER_STAGES
 from core.inspection.tables import Attachment, WorkingPaper
@@ -104,7 +104,7 @@ class AttachmentController(Controller):
         session = work.session
 
         async def guard() -> None:
-            paper = await get_or_404(session, WorkingPaper, paper_id, "问题底稿")
+            paper = await get_or_not_found(session, WorkingPaper, paper_id, "问题底稿")
             inspection = await load_inspection(session, paper["inspection_id"])
             require_stage(inspection, PAPER_STAGES, "上传底稿附件")
             if paper["status"] == PaperStatus.signed.value:
@@ -124,7 +124,7 @@ class AttachmentController(Controller):
     async def download(self, state: State, work: CurrentWork, attachment_id: Id) -> File:
         """The attachment's file: a confidential read, audited as ``attachment.read``."""
         async with work.transaction():
-            row = await get_or_404(work.session, Attachment, attachment_id, "附件")
+            row = await get_or_not_found(work.session, Attachment, attachment_id, "附件")
             path = stored_path(runtime_of(state).settings.home, work.tenant.code, row["sha256"])
             if not path.is_file():
                 raise NotFoundException("附件文件在存储中不存在，请联系管理员")

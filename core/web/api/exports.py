@@ -32,7 +32,7 @@ from core.exports.workbooks import (
     export_mark,
     ledger_xlsx,
 )
-from core.inspection.common import get_or_404, load_inspection
+from core.inspection.common import get_or_not_found, load_inspection
 from core.inspection.model import (
     CLUE_GRADE_LABELS,
     RECEIVING_BODY_LABELS,
@@ -137,7 +137,7 @@ async def export_ledger(
 async def export_paper(work: CurrentWork, paper_id: Id) -> Response[bytes]:
     """A working paper (问题底稿) as .docx; the read is audited (``paper.export``)."""
     session = work.session
-    paper = await get_or_404(session, WorkingPaper, paper_id, "问题底稿")
+    paper = await get_or_not_found(session, WorkingPaper, paper_id, "问题底稿")
     org = await session.get(Org, paper["org_id"])
     attachments = await session.list(
         Attachment, {"owner_type": "working_paper", "owner_id": paper_id}, limit=None)

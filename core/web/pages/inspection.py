@@ -19,6 +19,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
+from core.errors import Invalid
 from core.inspection.ledger_query import LedgerFilter, list_items
 from core.inspection.model import ITEM_STATUS_LABELS, STAGE_LABELS, ItemStatus, Retention, Stage
 from core.inspection.rounds import round_rows, round_years
@@ -27,7 +28,7 @@ from core.inspection.tables import Inspection, InspectionTarget, Round
 from core.runtime import runtime_of
 from core.web.api.inspections import kind_labels
 from core.web.deps import CurrentWork
-from core.web.errors import FieldError, InputError
+from core.web.errors import FieldError, InputError, refusal_of
 from core.web.pages.home import page_context
 from core.web.pages.papers import paper_page_handlers
 from core.web.pages.views import inspection_view, org_names, stage_badge
@@ -160,8 +161,8 @@ async def stage_form(
         await advance(work, inspection_id, to, data.remark.strip(), carry_over=data.carry_over,
                       retention=retention)
         notice = f"已转入“{STAGE_LABELS[to]}”环节。"
-    except InputError as exc:
-        errors, status = [e.message for e in exc.errors], exc.status_code
+    except Invalid as exc:
+        errors, status = refusal_of(exc)
     if not is_htmx(request):
         if not errors:
             return Redirect(f"/t/{work.tenant.code}/inspections/{inspection_id}",

@@ -17,12 +17,13 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from core.inspection.common import get_or_404, load_inspection
+from core.errors import Invalid
+from core.inspection.common import get_or_not_found, load_inspection
 from core.inspection.model import PAPER_STATUS_LABELS, SOURCE_LABELS
 from core.inspection.papers import PAPER_STAGES, PaperOut, read_paper, review_paper, sign_paper
 from core.inspection.tables import Finding, WorkingPaper, WorkingPaperRevision
 from core.web.deps import CurrentWork
-from core.web.errors import InputError
+from core.web.errors import refusal_of
 from core.web.pages.home import page_context
 from core.web.pages.views import label, moment, stage_badge
 from core.web.params import Id
@@ -90,8 +91,8 @@ async def _sign_off(request: Request[Any, Any, Any], state: State, work: Work, p
     try:
         paper = await service(work, paper_id, form.remark.strip())
         notice = done
-    except InputError as exc:
-        errors, status = [e.message for e in exc.errors], exc.status_code
+    except Invalid as exc:
+        errors, status = refusal_of(exc)
     if request.headers.get("hx-request") != "true":
         if not errors:
             return Redirect(f"/t/{work.tenant.code}/papers/{paper_id}", status_code=303)
@@ -99,7 +100,7 @@ async def _sign_off(request: Request[Any, Any, Any], state: State, work: Work, p
         context = await _paper_context(state, work, paper, errors=errors)
         return Template("inspection/paper.html", context=context, status_code=status)
     row = (msgspec.structs.asdict(paper) if paper is not None
-           else await get_or_404(work.session, WorkingPaper, paper_id, "问题底稿"))
+           else await get_or_not_found(work.session, WorkingPaper, paper_id, "问题底稿"))
     inspection = await load_inspection(work.session, row["inspection_id"])
     return Template("inspection/paper_signoff.html", context={
         "tenant": work.tenant, "signoff": _signoff(row, inspection), "errors": errors,
