@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
-import pkgutil
 import threading
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ __all__ = [
 
 CORE_PLUGIN = "core"
 ENTRY_POINT_GROUP = "xuncha"
+BUILTIN_GROUP = "xuncha.builtin"
 T = TypeVar("T")
 
 
@@ -139,11 +139,11 @@ class Plugins:
         self._info[name] = (version, source)
 
     def _register_builtins(self) -> None:
-        import plugins as builtin_package
-
-        for found in pkgutil.iter_modules(builtin_package.__path__):
-            module = importlib.import_module(f"plugins.{found.name}")
-            self._register(module, found.name, _module_version(module), "内置")
+        # The packages under plugins/ are declared in the project's pyproject.toml, so
+        # the core names none of them (the import contract "core never imports plugins").
+        for ep in sorted(entry_points(group=BUILTIN_GROUP), key=lambda ep: ep.name):
+            module = ep.load()
+            self._register(module, ep.name, _module_version(module), "内置")
 
     def _register_entry_points(self) -> None:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
