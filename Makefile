@@ -30,7 +30,7 @@ demo-single: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check core plugins tests
 	$(BIN)/mypy
-	$(BIN)/lint-imports --no-cache
+	$(BIN)/lint-imports --no-cache --no-logo
 
 test-sqlite: $(STAMP)
 	XUNCHA_TEST_DB=sqlite $(BIN)/pytest
