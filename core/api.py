@@ -60,6 +60,7 @@ from core.inspection.model import (
 )
 from core.inspection.planning import create_inspection
 from core.inspection.planning import kind_labels as inspection_kinds
+from core.inspection.queries import inspections_with_targets, list_orgs, list_rounds, list_terms
 from core.inspection.tables import (
     Clue,
     Finding,
@@ -166,9 +167,13 @@ __all__ = [
     "finding_categories",
     "hookimpl",
     "inspection_kinds",
+    "inspections_with_targets",
     "is_htmx",
     "is_overdue",
     "item_out",
+    "list_orgs",
+    "list_rounds",
+    "list_terms",
     "moment",
     "org_names",
     "page_context",

@@ -23,8 +23,8 @@ from core.api import (
     Id,
     Invalid,
     MenuItem,
-    Term,
     Work,
+    list_terms,
     page_context,
     refusal_of,
     require_action,
@@ -133,7 +133,7 @@ async def _term(work: Work, raw: str) -> dict[str, Any] | None:
 
 
 async def _terms(work: Work) -> list[dict[str, Any]]:
-    return await work.session.list(Term, order_by=("-start_date", "id"), limit=None)
+    return await list_terms(work.session, newest_first=True)
 
 
 async def _progress_context(state: AppState, work: Work, term: dict[str, Any] | None,

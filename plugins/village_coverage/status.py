@@ -16,20 +16,18 @@ planned in a round already over-full.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from core.api import (
     CoverageTarget,
-    Inspection,
-    InspectionTarget,
-    Org,
     OrgKind,
-    Round,
-    Term,
     Work,
+    inspections_with_targets,
+    list_orgs,
+    list_rounds,
+    list_terms,
     stage_rank,
 )
 from plugins.village_coverage.events import ClassTotals, PopulationTotals
@@ -213,7 +211,7 @@ class Coverage:
 
 async def current_term(work: Work) -> dict[str, Any] | None:
     """The term containing today, else the latest started, else the first to come."""
-    terms = await work.session.list(Term, order_by=("start_date", "id"), limit=None)
+    terms = await list_terms(work.session)
     today = work.clock.today()
     running = [t for t in terms if t["start_date"] <= today <= t["end_date"]]
     started = [t for t in terms if t["start_date"] <= today]
@@ -229,15 +227,6 @@ async def _populations(work: Work) -> list[CoverageTarget]:
     for target in found:
         seen.setdefault(target.code, target)
     return list(seen.values())
-
-
-async def _inspections(work: Work, term: dict[str, Any], round_ids: Sequence[int]
-                       ) -> dict[int, dict[str, Any]]:
-    session = work.session
-    rows = await session.list(Inspection, {"round_id": list(round_ids)}, limit=None)
-    rows += await session.list(Inspection, {"feedback_on__gte": term["start_date"],
-                                            "feedback_on__lte": term["end_date"]}, limit=None)
-    return {r["id"]: r for r in rows}
 
 
 def _lines(orgs: list[dict[str, Any]], populations: list[CoverageTarget],
@@ -359,14 +348,16 @@ async def load_coverage(work: Work, term: dict[str, Any]) -> Coverage:
     """Read the term's targets, inspections and plan, and judge every target."""
     session = work.session
     populations = await _populations(work)
-    orgs = await session.list(Org, {"active": True}, order_by=("sort", "id"), limit=None)
+    orgs = await list_orgs(session)
     decisions = {r["org_id"]: r for r in await session.list(
         CoverageOrg, {"term_id": term["id"]}, limit=None)}
-    rounds = {r["id"]: r for r in await session.list(Round, limit=None)}
+    rounds = {r["id"]: r for r in await list_rounds(session)}
     term_rounds = {i: r for i, r in rounds.items() if r["term_id"] == term["id"]}
-    inspections = await _inspections(work, term, list(term_rounds))
-    links = await session.list(InspectionTarget, {"inspection_id": list(inspections)},
-                               limit=None) if inspections else []
+    inspections = {r["id"]: r for r in await inspections_with_targets(
+        session, round_ids=list(term_rounds),
+        feedback_between=(term["start_date"], term["end_date"]))}
+    links = [{"inspection_id": i, "org_id": org_id}
+             for i, row in inspections.items() for org_id in row["org_ids"]]
     plan = await session.list(CoveragePlanEntry, {"term_id": term["id"]}, limit=None)
     coverage = Coverage(
         term=term, today=work.clock.today(), populations=populations,
