@@ -5,6 +5,26 @@ core; an import-linter contract in ``make lint`` keeps it so. Each name is
 documented with an example in ``docs/internals.md``; a test fails when a
 name here is not documented there. What a plugin needs and this module
 lacks is added here, not imported from inside the core.
+
+The names, by group (the same groups as ``docs/internals.md``):
+
+- hooks and plugins: ``hookimpl``, ``enabled_for``;
+- errors: ``DomainError``, ``FieldError``, ``Invalid``, ``Conflict``, ``NotFound``,
+  ``Forbidden``;
+- contributions returned by hooks: ``MenuItem``, ``Permission``, ``PolicyRule``,
+  ``SyncSubject``, ``InspectionKind``, ``FindingCategory``, ``CoverageTarget``,
+  ``EvaluationIndicator``, ``TeamCandidate``, ``RecusalConflict``, ``TenantSetting``,
+  ``GrantTarget``;
+- the unit of work, tenants, runtime, events and the workflow's events;
+- tables a plugin may read (never write): ``Org``, ``Tenant``, ``Term``, ``Round``,
+  ``Inspection``, ``InspectionTarget``, ``Finding``, ``Clue``, ``RectificationItem``...;
+- read functions (preferred to the tables): ``list_orgs``, ``list_terms``,
+  ``list_rounds``, ``inspections_with_targets``, the ledger's reads;
+- services: ``create_inspection``, ``create_items``, sync memos;
+- codes and labels: ``Stage``, ``stage_rank``, ``OrgKind``, ``*_LABELS``...;
+- routes and pages: ``CurrentWork``, ``CurrentTenant``, ``Session``, ``require_action``
+  (every route also declares ``opt={"action": ...}``), ``Id``, ``Limit``, ``Offset``,
+  ``Page``, ``page_context``, ``runtime_of`` for the few that need the runtime.
 """
 
 from __future__ import annotations
