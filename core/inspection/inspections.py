@@ -49,6 +49,7 @@ __all__ = [
     "read_inspection",
     "record_notice",
     "report_step",
+    "target_org_ids",
     "timeline",
     "update_inspection",
 ]
@@ -250,6 +251,15 @@ async def list_inspections(work: Work, filters: InspectionFilters, *, limit: int
                                           offset=offset)
     return InspectionPage(items=await _out_many(work, rows), total=total, limit=limit,
                           offset=offset)
+
+
+async def target_org_ids(session: TenantSession) -> set[int]:
+    """The orgs any of the tenant's inspections has inspected (read in SQL, each once)."""
+    db = session.db
+    rows = await db.fetch(
+        f'SELECT DISTINCT "org_id" FROM "{InspectionTarget._meta.tablename}" '
+        f'WHERE "tenant_id" = {db.dialect.mark(1)}', [session.tenant_id], session.tenant_id)
+    return {int(r["org_id"]) for r in rows}
 
 
 async def update_inspection(work: Work, inspection_id: int,

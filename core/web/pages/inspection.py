@@ -20,6 +20,7 @@ from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from core.errors import Invalid
+from core.inspection.inspections import target_org_ids
 from core.inspection.ledger_query import LedgerFilter, list_items
 from core.inspection.model import ITEM_STATUS_LABELS, STAGE_LABELS, ItemStatus, Retention, Stage
 from core.inspection.rounds import round_rows, round_years
@@ -234,8 +235,7 @@ async def ledger_page(
         return Template("inspection/ledger_table.html", context={
             **context, "tenant": work.tenant})
     rounds = await session.list(Round, order_by=("-year", "-number", "-id"), limit=None)
-    targets = await session.list(InspectionTarget, limit=None)
-    orgs = await org_names(work, {t["org_id"] for t in targets})
+    orgs = await org_names(work, await target_org_ids(session))
     inspection = (await session.get(Inspection, spec.inspection_id)
                   if spec.inspection_id is not None else None)
     context.update(
