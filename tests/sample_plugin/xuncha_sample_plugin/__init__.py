@@ -22,9 +22,10 @@ from typing import Any
 import click
 import msgspec
 
-from core.contributions import (
+from core.api import (
     CoverageTarget,
     EvaluationIndicator,
+    Event,
     FindingCategory,
     GrantTarget,
     InspectionKind,
@@ -35,9 +36,8 @@ from core.contributions import (
     SyncSubject,
     TeamCandidate,
     TenantSetting,
+    hookimpl,
 )
-from core.events import Event
-from core.hookspecs import hookimpl
 
 __all__ = [
     "CONFLICTED_PREFIX", "FROM_COUNTIES", "PLUGIN_NAME", "RECEIVED", "TICKS", "NoteRecorded",
@@ -233,7 +233,7 @@ def xuncha_cli_commands(cli: click.Group) -> None:
 @hookimpl
 async def xuncha_startup(app: Any) -> None:
     # Fail early, in Chinese, when `xuncha migrate` has not created the table.
-    from core.runtime import runtime_of
+    from core.api import runtime_of
 
     try:
         await runtime_of(app.state).db.fetch('SELECT "id" FROM "sample_note" LIMIT 1')

@@ -17,8 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import Template
 
-from core.web.deps import CurrentTenant, CurrentWork, Session
-from core.web.pages.home import page_context
+from core.api import CurrentTenant, CurrentWork, Session, page_context
 from xuncha_sample_plugin.tables import SampleNote
 
 __all__ = ["NoteCreate", "NoteOut", "route_handlers"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from piccolo.columns import ForeignKey, Integer, Varchar
 from piccolo.table import Table
 
-from core.tenancy.tables import Tenant
+from core.api import Tenant
 
 __all__ = ["SampleNote"]
 
