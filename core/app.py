@@ -82,11 +82,11 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
                 await runtime.tenants.refresh(force=True)
                 await runtime.authz.load()
                 subscription = await follow_changes(runtime.authz, runtime.messaging.nc)
-                await plugins.collect("xuncha_startup", app=app, settings=settings)
+                await plugins.call("xuncha_startup", app=app, settings=settings)
                 try:
                     yield
                 finally:
-                    await plugins.collect("xuncha_shutdown", app=app)
+                    await plugins.call("xuncha_shutdown", app=app)
                     if subscription is not None:
                         await subscription.unsubscribe()
             finally:

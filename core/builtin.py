@@ -1,4 +1,10 @@
-"""The core's own hook implementations: core features register like plugins."""
+"""The core's own hook implementations: core features register like plugins.
+
+They are ``tryfirst`` (``xuncha_shutdown``: ``trylast``), so the core answers
+before the plugins (its templates win, its tables come first, it starts
+first and stops last) unless a plugin marks its own implementation
+``tryfirst`` too.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.contributions import (
+    EvaluationIndicator,
     FindingCategory,
     GrantTarget,
     InspectionKind,
@@ -19,31 +26,31 @@ from core.inspection.permissions import WORKFLOW_PERMISSIONS
 __all__: list[str] = []
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_piccolo_apps() -> list[str]:
     return ["core.piccolo_app"]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_routes() -> list[Any]:
     from core.web.routes import core_handlers
 
     return list(core_handlers())
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_template_dirs() -> list[Path]:
     return [Path(__file__).parent / "web" / "templates"]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_event_types() -> list[type[Any]]:
     from core.inspection.events import WORKFLOW_EVENTS
 
     return list(WORKFLOW_EVENTS)
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_menu_items() -> list[MenuItem]:
     return [
         MenuItem(label="首页", path="", order=0),
@@ -52,7 +59,7 @@ def xuncha_menu_items() -> list[MenuItem]:
     ]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_inspection_kinds() -> list[InspectionKind]:
     return [
         InspectionKind(code="regular", label="常规巡察"),
@@ -65,7 +72,7 @@ def xuncha_inspection_kinds() -> list[InspectionKind]:
     ]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_finding_categories() -> list[FindingCategory]:
     return [
         FindingCategory(code="political", label="政治建设"),
@@ -81,7 +88,7 @@ def xuncha_finding_categories() -> list[FindingCategory]:
     ]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_permissions() -> list[Permission]:
     return [
         Permission(action="tenant:list", label="查看巡察机构列表"),
@@ -94,25 +101,33 @@ def xuncha_permissions() -> list[Permission]:
         Permission(action="role:manage", label="授予和收回角色"),
         Permission(action="role:read", label="查看角色和授权"),
         Permission(action="audit:head", label="查看审计链链头"),
+        Permission(action="evaluation:read", label="查看后评估指标"),
         *WORKFLOW_PERMISSIONS,
     ]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_default_policies() -> list[Any]:
     from core.authz.roles import CORE_POLICIES
 
     return list(CORE_POLICIES)
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_grant_targets() -> list[GrantTarget]:
     from core.inspection.grant_targets import WORKFLOW_GRANT_TARGETS
 
     return list(WORKFLOW_GRANT_TARGETS)
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
+def xuncha_evaluation_indicators() -> list[EvaluationIndicator]:
+    from core.inspection.evaluation import CORE_INDICATORS
+
+    return list(CORE_INDICATORS)
+
+
+@hookimpl(tryfirst=True)
 def xuncha_tenant_settings() -> list[TenantSetting]:
     return [
         TenantSetting(key="notice_days_before_arrival", label="进驻前通知提前天数",
@@ -133,7 +148,7 @@ def xuncha_tenant_settings() -> list[TenantSetting]:
     ]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 async def xuncha_startup(app: Any) -> None:
     from core.inspection.escalation import OverdueScanner
     from core.runtime import runtime_of
@@ -149,7 +164,7 @@ async def xuncha_startup(app: Any) -> None:
     await scanner.start()
 
 
-@hookimpl
+@hookimpl(trylast=True)
 async def xuncha_shutdown(app: Any) -> None:
     from core.runtime import runtime_of
 
@@ -162,7 +177,7 @@ async def xuncha_shutdown(app: Any) -> None:
         runtime.sync = None
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def xuncha_cli_commands(cli: Any) -> None:
     from core.cli.accounts import add_commands as add_user_commands
     from core.cli.ledger import add_commands

@@ -78,6 +78,6 @@ async def dispatch(plugins: Any, envelopes: Iterable[Envelope], tenant: Any) -> 
     """
     for env in envelopes:
         try:
-            await plugins.collect("xuncha_on_event", tenant.plugins, event=env, tenant=tenant)
+            await plugins.call("xuncha_on_event", tenant.plugins, event=env, tenant=tenant)
         except Exception:
             log.exception("event handler failed for %s %s", env.type, env.id)

@@ -1,21 +1,25 @@
 """The plugin manager: core, built-ins under ``plugins/``, entry points ``xuncha``.
 
-Plugins are collected per implementation so the core knows which plugin
-gave what (routes of a plugin refuse tenants that disabled it). Hook
-implementations may return a value or an awaitable; unknown hooks are
-rejected when the manager is built.
+pluggy calls the hooks, so ``tryfirst``/``trylast``, wrappers and
+``firstresult`` mean what pluggy documents. A tenant's hook calls go through
+``pm.subset_hook_caller`` without the plugins the tenant has not enabled.
+Results of async implementations are awaited on the running loop, in call
+order; hooks not marked ``may_be_async`` in :mod:`core.hookspecs` are called
+from synchronous code (app and CLI construction) and must answer
+synchronously. Where the core must know which plugin gave a result (a
+plugin's routes refuse tenants that disabled it), ``collect`` calls each
+plugin through a subset caller of its own.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
-import threading
-from collections.abc import Awaitable, Iterable
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, TypeVar
+from typing import Any
 
 import pluggy
 
@@ -28,18 +32,17 @@ __all__ = [
     "PluginError",
     "PluginInfo",
     "Plugins",
-    "await_me_maybe",
     "enabled_for",
 ]
 
 CORE_PLUGIN = "core"
 ENTRY_POINT_GROUP = "xuncha"
 BUILTIN_GROUP = "xuncha.builtin"
-T = TypeVar("T")
+_UNKNOWN_HOOK = re.compile(r"unknown hook '(?P<hook>[^']+)'")
 
 
 class PluginError(RuntimeError):
-    """A plugin cannot be loaded; the message names the plugin and the reason."""
+    """A plugin cannot be loaded or broke a hook's rules; the message names the plugin."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,37 +53,6 @@ class PluginInfo:
     version: str
     source: str
     hooks: tuple[str, ...]
-
-
-async def await_me_maybe(value: Any) -> Any:
-    """Resolve ``value`` if it is awaitable, else return it."""
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-def _resolve_now(value: Any) -> Any:
-    """Resolve an awaitable from synchronous code (even inside a running loop)."""
-    if not inspect.isawaitable(value):
-        return value
-    result: list[Any] = []
-    errors: list[BaseException] = []
-
-    async def run(awaitable: Awaitable[Any]) -> None:
-        result.append(await awaitable)
-
-    def target() -> None:
-        try:
-            asyncio.run(run(value))
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return result[0]
 
 
 def enabled_for(tenant_plugins: Iterable[str], plugin: str) -> bool:
@@ -110,6 +82,7 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self._info: dict[str, tuple[str, str]] = {}
         self._disabled = set(settings.disabled_plugins)
+        self._callers: dict[tuple[str, tuple[str, ...]], pluggy.HookCaller] = {}
         from core import builtin
 
         self._register(builtin, CORE_PLUGIN, core.__version__, "core")
@@ -125,7 +98,9 @@ class Plugins:
                 ) from None
             name = getattr(module, "PLUGIN_NAME", module_name.rsplit(".", 1)[-1])
             self._register(module, name, _module_version(module), f"模块 {module_name}")
-        self._check_unknown_hooks()
+        self._check_pending()
+
+    # -- loading ----------------------------------------------------------------------------
 
     def _register(self, module: Any, name: str, version: str, source: str) -> None:
         if name in self._disabled and name != CORE_PLUGIN:
@@ -136,7 +111,13 @@ class Plugins:
             self.pm.register(module, name=name)
         except pluggy.PluginValidationError as exc:
             raise PluginError(f"插件 {name} 无效：{exc}") from None
+        try:
+            self._check_synchronous(name)
+        except PluginError:
+            self.pm.unregister(name=name)
+            raise
         self._info[name] = (version, source)
+        self._callers.clear()
 
     def _register_builtins(self) -> None:
         # The packages under plugins/ are declared in the project's pyproject.toml, so
@@ -156,29 +137,47 @@ class Plugins:
             version = ep.dist.version if ep.dist else _module_version(module)
             self._register(module, ep.name, version, f"入口点 {ep.value}")
 
-    def _check_unknown_hooks(self) -> None:
-        for name in self._info:
-            plugin = self.pm.get_plugin(name)
-            for attr in dir(plugin):
-                opts = self.pm.parse_hookimpl_opts(plugin, attr)
-                if opts is not None and attr not in hookspecs.HOOK_NAMES:
-                    raise PluginError(
-                        f"插件 {name} 实现了未知的钩子 {attr}（可用钩子见 docs/plugins.md）"
-                    )
+    def _check_synchronous(self, name: str) -> None:
+        """Refuse ``async def`` implementations of hooks called from synchronous code."""
+        for caller in self.pm.get_hookcallers(self.pm.get_plugin(name)) or []:
+            if caller.spec is None or self._may_be_async(caller.name):
+                continue
+            for impl in caller.get_hookimpls():
+                function = impl.function
+                if impl.plugin_name == name and (inspect.iscoroutinefunction(function)
+                                                 or inspect.isasyncgenfunction(function)):
+                    raise PluginError(_sync_only(name, caller.name))
+
+    def _check_pending(self) -> None:
+        """pluggy's check that every implementation has a hookspec, in Chinese."""
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            name = self.pm.get_name(exc.plugin) or repr(exc.plugin)
+            found = _UNKNOWN_HOOK.search(str(exc))
+            hook = found["hook"] if found else str(exc)
+            raise PluginError(
+                f"插件 {name} 实现了未知的钩子 {hook}（可用钩子见 docs/plugins.md）"
+            ) from None
 
     def add(self, plugin: Any, name: str, source: str = "运行时注册") -> None:
         """Register a plugin object at run time (embedding code and tests)."""
         self._register(plugin, name, _module_version(plugin), source)
-        self._check_unknown_hooks()
+        try:
+            self._check_pending()
+        except PluginError:
+            self.remove(name)
+            raise
 
     def remove(self, name: str) -> None:
         """Unregister a plugin added with ``add``."""
         self.pm.unregister(name=name)
         del self._info[name]
+        self._callers.clear()
 
     @property
     def names(self) -> list[str]:
-        """Names of the loaded plugins, core first."""
+        """Names of the loaded plugins, core first (registration order)."""
         return list(self._info)
 
     def info(self) -> list[PluginInfo]:
@@ -191,60 +190,182 @@ class Plugins:
             out.append(PluginInfo(name=name, version=version, source=source, hooks=hooks))
         return out
 
-    def _impls(self, hook: str, tenant_plugins: Iterable[str] | None) -> list[Any]:
-        caller = getattr(self.pm.hook, hook)
-        # Registration order: core, then built-ins, entry points, extra modules.
-        order = {name: i for i, name in enumerate(self._info)}
-        impls = sorted(caller.get_hookimpls(), key=lambda i: order[i.plugin_name])
-        if tenant_plugins is None:
-            return impls
-        allowed = list(tenant_plugins)
-        return [i for i in impls if enabled_for(allowed, i.plugin_name)]
+    # -- calling hooks ----------------------------------------------------------------------
 
-    @staticmethod
-    def _call(impl: Any, kwargs: dict[str, Any]) -> Any:
-        missing = [arg for arg in impl.argnames if arg not in kwargs]
-        if missing:
-            raise TypeError(
-                f"hook {impl.function.__name__} of plugin {impl.plugin_name} needs "
-                f"{', '.join(missing)}, which the caller did not pass"
-            )
-        return impl.function(*(kwargs[arg] for arg in impl.argnames))
+    def hook(self, hook: str, tenant_plugins: Iterable[str] | None = None) -> pluggy.HookCaller:
+        """pluggy's caller of ``hook``, without the plugins a tenant has not enabled.
+
+        Args:
+            hook: the hook's name.
+            tenant_plugins: the tenant's plugin list (``TenantInfo.plugins``);
+                ``None`` calls every loaded plugin.
+        """
+        if tenant_plugins is None:
+            caller: pluggy.HookCaller = getattr(self.pm.hook, hook)
+            return caller
+        allowed = tuple(tenant_plugins)
+        key = (hook, allowed)
+        found = self._callers.get(key)
+        if found is None:
+            removed = [self.pm.get_plugin(name) for name in self._info
+                       if not enabled_for(allowed, name)]
+            found = self._callers[key] = self.pm.subset_hook_caller(hook, removed)
+        return found
+
+    def _only(self, hook: str, name: str) -> pluggy.HookCaller:
+        """The caller of ``hook`` that calls only plugin ``name``."""
+        key = (hook, ("=" + name,))  # cannot clash with a tenant list ("=" is no name)
+        caller = self._callers.get(key)
+        if caller is None:
+            others = [self.pm.get_plugin(other) for other in self._info if other != name]
+            caller = self._callers[key] = self.pm.subset_hook_caller(hook, others)
+        return caller
+
+    def _may_be_async(self, hook: str) -> bool:
+        spec = getattr(self.pm.hook, hook).spec
+        return spec is not None and bool(getattr(spec.function, "xuncha_async", False))
+
+    def _firstresult(self, hook: str) -> bool:
+        spec = getattr(self.pm.hook, hook).spec
+        return spec is not None and bool(spec.opts.get("firstresult"))
+
+    def _answering(self, hook: str, tenant_plugins: Iterable[str] | None) -> list[str]:
+        """Plugins whose (non-wrapper) implementations answer ``hook``, in call order."""
+        caller = self.hook(hook, tenant_plugins)
+        # pluggy calls the implementations from the end of get_hookimpls() backwards.
+        return [impl.plugin_name for impl in reversed(caller.get_hookimpls())
+                if not (impl.wrapper or impl.hookwrapper)]
+
+    def _refuse_awaitables(self, hook: str, values: list[Any], plugin: str | None,
+                           tenant_plugins: Iterable[str] | None, kwargs: dict[str, Any]) -> None:
+        """Raise when a synchronous hook gave an awaitable, naming the plugin that did."""
+        if not any(inspect.isawaitable(v) for v in values):
+            return
+        _close(values)
+        raise PluginError(_sync_only(plugin or self._blame(hook, tenant_plugins, kwargs), hook))
+
+    def _blame(self, hook: str, tenant_plugins: Iterable[str] | None,
+               kwargs: dict[str, Any]) -> str:
+        """The plugin that answers ``hook`` with an awaitable, found by calling each alone.
+
+        Only on the way to an error: pluggy's results do not say which plugin gave them.
+        """
+        answering = self._answering(hook, tenant_plugins)
+        for name in answering:
+            outcome = self._only(hook, name)(**kwargs)
+            values = [outcome] if self._firstresult(hook) else list(outcome)
+            _close(values)
+            if any(inspect.isawaitable(v) for v in values):
+                return name
+        return "、".join(answering)  # it answered differently the second time
+
+    async def _settle(self, hook: str, outcome: list[Any], plugin: str | None,
+                      tenant_plugins: Iterable[str] | None,
+                      kwargs: dict[str, Any]) -> list[Any]:
+        """Await the awaitables among ``outcome`` in order; ``None`` results are left out."""
+        if not self._may_be_async(hook):
+            self._refuse_awaitables(hook, outcome, plugin, tenant_plugins, kwargs)
+            return [value for value in outcome if value is not None]
+        out = []
+        for i, value in enumerate(outcome):
+            if inspect.isawaitable(value):
+                try:
+                    value = await value
+                except BaseException:
+                    _close(outcome[i + 1:])
+                    raise
+            if value is not None:
+                out.append(value)
+        return out
+
+    async def call(
+        self, hook: str, tenant_plugins: Iterable[str] | None = None, **kwargs: Any
+    ) -> Any:
+        """Call ``hook`` through pluggy (for the plugins a tenant enabled, if given).
+
+        Returns:
+            The non-``None`` results in call order, awaitables awaited; for a
+            ``firstresult`` hook, the first non-``None`` result (or ``None``).
+        """
+        outcome = self.hook(hook, tenant_plugins)(**kwargs)
+        if self._firstresult(hook):
+            settled = await self._settle(hook, [outcome], None, tenant_plugins, kwargs)
+            return settled[0] if settled else None
+        return await self._settle(hook, list(outcome), None, tenant_plugins, kwargs)
+
+    def call_now(self, hook: str, **kwargs: Any) -> Any:
+        """``call`` for synchronous code; only for hooks that must be synchronous.
+
+        Raises:
+            PluginError: a plugin answered with an awaitable.
+            TypeError: ``hook`` may be async, so synchronous code cannot call it.
+        """
+        self._refuse_async_hook(hook)
+        outcome = self.hook(hook)(**kwargs)
+        if self._firstresult(hook):
+            self._refuse_awaitables(hook, [outcome], None, None, kwargs)
+            return outcome
+        values = list(outcome)
+        self._refuse_awaitables(hook, values, None, None, kwargs)
+        return [value for value in values if value is not None]
+
+    def _refuse_async_hook(self, hook: str) -> None:
+        if self._may_be_async(hook):
+            raise TypeError(f"hook {hook} may be async: await plugins.call/collect/gather")
 
     async def collect(
         self, hook: str, tenant_plugins: Iterable[str] | None = None, **kwargs: Any
     ) -> list[tuple[str, Any]]:
-        """Call ``hook`` on each plugin (enabled for the tenant, if given).
+        """Call ``hook`` plugin by plugin, in pluggy's call order, to know who answered.
+
+        Each plugin is called through a subset caller of its own, so its own
+        wrappers wrap it; use ``call`` or ``gather`` when the plugin does not matter.
 
         Returns:
             ``(plugin name, result)`` pairs; ``None`` results are left out.
         """
-        out = []
-        for impl in self._impls(hook, tenant_plugins):
-            value = await await_me_maybe(self._call(impl, kwargs))
-            if value is not None:
-                out.append((impl.plugin_name, value))
+        out: list[tuple[str, Any]] = []
+        for name in self._answering(hook, tenant_plugins):
+            outcome = self._only(hook, name)(**kwargs)
+            values = [outcome] if self._firstresult(hook) else list(outcome)
+            settled = await self._settle(hook, values, name, tenant_plugins, kwargs)
+            out.extend((name, value) for value in settled)
         return out
 
     def collect_now(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """``collect`` for synchronous code (app construction, the CLI)."""
-        out = []
-        for impl in self._impls(hook, None):
-            value = _resolve_now(self._call(impl, kwargs))
-            if value is not None:
-                out.append((impl.plugin_name, value))
+        """``collect`` for synchronous code; only for hooks that must be synchronous."""
+        self._refuse_async_hook(hook)
+        out: list[tuple[str, Any]] = []
+        for name in self._answering(hook, None):
+            outcome = self._only(hook, name)(**kwargs)
+            values = [outcome] if self._firstresult(hook) else list(outcome)
+            self._refuse_awaitables(hook, values, name, None, kwargs)
+            out.extend((name, value) for value in values if value is not None)
         return out
 
     async def gather(
         self, hook: str, tenant_plugins: Iterable[str] | None = None, **kwargs: Any
     ) -> list[Any]:
         """All items of the lists returned by ``hook``, flattened in call order."""
-        return [item for _, items in await self.collect(hook, tenant_plugins, **kwargs)
+        return [item for items in await self.call(hook, tenant_plugins, **kwargs)
                 for item in items]
 
     def gather_now(self, hook: str, **kwargs: Any) -> list[Any]:
-        """``gather`` for synchronous code."""
-        return [item for _, items in self.collect_now(hook, **kwargs) for item in items]
+        """``gather`` for synchronous code; only for hooks that must be synchronous."""
+        return [item for items in self.call_now(hook, **kwargs) for item in items]
+
+
+def _close(values: Iterable[Any]) -> None:
+    """Close the coroutines among ``values`` that will never be awaited (no warning leaks)."""
+    for value in values:
+        close = getattr(value, "close", None)
+        if inspect.isawaitable(value) and callable(close):
+            close()
+
+
+def _sync_only(plugin: str, hook: str) -> str:
+    return (f"插件 {plugin} 的钩子 {hook} 必须是同步函数（它在构建应用或命令行时被同步调用），"
+            "不能是 async def 或返回可等待对象")
 
 
 def _module_version(module: Any) -> str:

@@ -102,6 +102,6 @@ class Work:
 
     async def _write_outbox(self) -> int:
         """Derive the travelling events and write them to the outbox (before commit)."""
-        await self.plugins.collect("xuncha_sync_outgoing", self.tenant.plugins,
-                                   events=[env for env, _ in self._pending], work=self)
+        await self.plugins.call("xuncha_sync_outgoing", self.tenant.plugins,
+                                events=[env for env, _ in self._pending], work=self)
         return await outbox.write(self.session, self.tenant, self.plugins, self._pending)

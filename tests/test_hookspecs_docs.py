@@ -2,7 +2,8 @@
 
 Each hook has a section in ``docs/plugins.md`` whose heading is its exact
 signature (``### `xuncha_menu_items(tenant)` ``), in hookspec order, with a
-Python example implementing it; each hookspec has a one-line docstring.
+Python example implementing it; each hookspec has a one-line summary and
+says, like its section, whether it may be async.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def test_each_hook_has_a_python_example_implementing_it(name: str) -> None:
     for function in implementations:
         decorators = [ast.unparse(d) for d in function.decorator_list]
         assert "hookimpl" in decorators, f"{name}: the example is not marked @hookimpl"
+        if isinstance(function, ast.AsyncFunctionDef):
+            assert name in hookspecs.ASYNC_HOOKS, f"{name}: synchronous, the example is async"
         args = [a.arg for a in function.args.args]
         assert set(args) <= set(spec_args(name)), (
             f"{name}: the example takes {args}, the hook offers only {spec_args(name)}"
@@ -95,12 +98,26 @@ def test_each_hook_has_a_python_example_implementing_it(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", hookspecs.HOOK_NAMES)
-def test_each_hookspec_has_a_one_line_docstring(name: str) -> None:
+def test_each_hookspec_has_a_summary_and_says_whether_it_may_be_async(name: str) -> None:
     spec = getattr(hookspecs, name)
     assert getattr(spec, "xuncha_spec", None) is not None, f"{name} is not a @hookspec"
     doc = inspect.getdoc(spec) or ""
-    assert doc.strip(), f"{name} has no docstring"
-    assert "\n" not in doc.strip(), f"{name}: the docstring should be one line"
+    summary, _, rest = doc.partition("\n\n")
+    assert summary.strip(), f"{name} has no docstring"
+    assert "\n" not in summary.strip(), f"{name}: the summary should be one line"
+    if name in hookspecs.ASYNC_HOOKS:
+        assert rest.startswith("May be async:"), f"{name}: say 'May be async: ...'"
+    else:
+        assert rest.startswith("Synchronous:"), f"{name}: say 'Synchronous: ...'"
+
+
+@pytest.mark.parametrize("name", hookspecs.HOOK_NAMES)
+def test_docs_say_whether_a_hook_may_be_async(name: str) -> None:
+    section = sections().get(name, "")
+    if name in hookspecs.ASYNC_HOOKS:
+        assert "May be async" in section, f"docs/plugins.md: {name} should say 'May be async'"
+    else:
+        assert "Synchronous" in section, f"docs/plugins.md: {name} should say 'Synchronous'"
 
 
 def test_hook_names_lists_every_hookspec() -> None:

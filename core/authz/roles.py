@@ -60,7 +60,8 @@ SIGNED_IN_ACTIONS = frozenset({"me:read", "tenant:list", "page:view"})
 """Actions of routes outside any tenant that every signed-in account may take."""
 
 _READ = ["tenant:read", "org:read", "page:view", "plan:read", "inspection:read",
-         "finding:read", "clue:read", "rectification:read", "export:read", "audit:head"]
+         "finding:read", "clue:read", "rectification:read", "export:read", "audit:head",
+         "evaluation:read"]
 _TEAM = ["tenant:read", "page:view", "inspection:read", "paper:read", "paper:write",
          "attachment:read", "attachment:write", "finding:read", "finding:write", "clue:read",
          "clue:write", "export:read", "token:manage"]

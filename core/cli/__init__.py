@@ -389,5 +389,5 @@ def main() -> None:
     """Entry point of the ``xuncha`` console script."""
     context = Context()
     if context.error is None:
-        context.plugins.collect_now("xuncha_cli_commands", cli=cli)
+        context.plugins.call_now("xuncha_cli_commands", cli=cli)
     cli(obj=context)

@@ -162,6 +162,6 @@ async def apply(db: Database, tenant: TenantInfo, plugins: Plugins, clock: Clock
             if type(env.payload).replicated and env.id not in written:
                 continue  # superseded by a newer version, held or in this batch
             work.actor = f"sync:{env.origin}"[:128]
-            await plugins.collect("xuncha_sync_received", tenant.plugins, event=env,
-                                  tenant=tenant, work=work)
+            await plugins.call("xuncha_sync_received", tenant.plugins, event=env,
+                               tenant=tenant, work=work)
     return statuses

@@ -226,8 +226,8 @@ class SyncService:
     async def _tick_all(self) -> None:
         for tenant in await self.runtime.tenants.all():
             try:
-                await self.runtime.plugins.collect("xuncha_sync_tick", tenant.plugins,
-                                                   tenant=tenant, runtime=self.runtime)
+                await self.runtime.plugins.call("xuncha_sync_tick", tenant.plugins,
+                                                tenant=tenant, runtime=self.runtime)
             except Exception:
                 log.exception("sync tick failed for %s", tenant.code)
 

@@ -11,6 +11,7 @@ def core_handlers() -> list[Any]:
     """The core's controllers and handlers: API, exports, pages, sign-in and system routes."""
     from core.web.api.audit import audit_head
     from core.web.api.clues import ClueController
+    from core.web.api.evaluation import evaluation_indicators
     from core.web.api.exports import export_handlers
     from core.web.api.inspections import InspectionController
     from core.web.api.ledger import LedgerController
@@ -28,6 +29,6 @@ def core_handlers() -> list[Any]:
     return [
         OrgController, TenantController, RoleController, audit_head, TokenController,
         PlanningController, InspectionController, TeamController, ClueController,
-        LedgerController, *export_handlers, *paper_handlers(),
+        LedgerController, evaluation_indicators, *export_handlers, *paper_handlers(),
         *workflow_pages, *page_handlers, *identity_handlers, *system_handlers,
     ]

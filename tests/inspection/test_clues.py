@@ -277,7 +277,7 @@ class Recorder:
     def collect_now(self, hook: str, **kwargs: Any) -> list[Any]:
         return []
 
-    async def collect(self, hook: str, tenant_plugins: Any, **kwargs: Any) -> list[Any]:
+    async def call(self, hook: str, tenant_plugins: Any, **kwargs: Any) -> list[Any]:
         if hook == "xuncha_on_event":  # not ``xuncha_sync_outgoing``, called before commit
             self.events.append(kwargs["event"].payload)
         return []
