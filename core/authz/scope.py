@@ -75,6 +75,7 @@ def query_names(handler: Any) -> frozenset[str]:
 
 
 def _int(value: Any) -> int | None:
+    """``value`` as a row id, or None when it is not one (not a number, out of range)."""
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -98,13 +99,17 @@ async def resolve_target(session: TenantSession, path: Mapping[str, Any], query:
     taken = [name for name in QUERY_NAMES if name in taken and name not in path]
     for name, table in _BY_PATH.items():
         if name in path:
-            row = await session.get(table, int(path[name]))
+            # An id no row can have (past the SQL ``integer`` range) is an unknown id;
+            # handing it to the database would fail with an overflow instead.
+            row_id = _int(path[name])
+            row = await session.get(table, row_id) if row_id is not None else None
             if row is None:
                 return Target(named=True, missing=True)
             return Target(inspection_id=row.get("inspection_id"), org_id=row.get("org_id"),
                           receiving_body=row.get("receiving_body"), named=True)
     if "attachment_id" in path:
-        attachment = await session.get(Attachment, int(path["attachment_id"]))
+        attachment_id = _int(path["attachment_id"])
+        attachment = attachment_id and await session.get(Attachment, attachment_id)
         paper = attachment and await session.get(WorkingPaper, int(attachment["owner_id"]))
         if not paper:
             return Target(named=True, missing=True)

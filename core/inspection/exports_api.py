@@ -5,7 +5,9 @@ tenant's ids simply find nothing) and hands them to the pure builders of
 :mod:`core.inspection.exports` and :mod:`core.inspection.exports_docx`.
 A ledger filtered by another tenant's id is an empty ledger; a paper or an
 inspection of another tenant is 404. Exporting a paper or a report is a
-confidential read and is audited.
+confidential read and is audited; it needs what reading the paper (or the
+inspection and its findings) needs besides ``export:read``, which unit
+liaisons hold for their org's ledger.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from litestar import Response, get
 from piccolo.table import Table
 
+from core.authz.guard import also_requires
 from core.db import TenantSession
 from core.inspection.common import get_or_404, load_inspection
 from core.inspection.exports import (
@@ -103,21 +106,26 @@ async def export_ledger(
     parts: list[str] = []
     if inspection_id is not None:
         where["inspection_id"] = inspection_id
-        inspection = await session.get(Inspection, inspection_id)
-        parts.append(inspection["title"] if inspection else "")
     if round_id is not None:
-        round_row = await session.get(Round, round_id)
         inspections = await session.list(Inspection, {"round_id": round_id}, limit=None)
         ids = [row["id"] for row in inspections]
         where["inspection_id"] = ([i for i in ids if i == inspection_id]
                                   if inspection_id is not None else ids)
-        parts.insert(0, round_row["name"] if round_row else "")
     if org_id is not None:
         where["org_id"] = org_id
-        org = await session.get(Org, org_id)
-        parts.append(org["name"] if org else "")
     items = await session.list(RectificationItem, where, limit=None,
                                order_by=("inspection_id", "org_id", "deadline", "id"))
+    # The title names a round or an inspection only when exported items belong to it: a
+    # liaison may filter its own org's ledger by any id, and must not learn titles so.
+    if items and round_id is not None:
+        round_row = await session.get(Round, round_id)
+        parts.append(round_row["name"] if round_row else "")
+    if items and inspection_id is not None:
+        inspection = await session.get(Inspection, inspection_id)
+        parts.append(inspection["title"] if inspection else "")
+    if org_id is not None:
+        org = await session.get(Org, org_id)
+        parts.append(org["name"] if org else "")
     orgs = await _by_ids(session, Org, (item["org_id"] for item in items))
     findings = await _by_ids(session, Finding, (item["finding_id"] for item in items))
     named = [p for p in parts if p]
@@ -133,7 +141,7 @@ async def export_ledger(
 
 
 @get("/t/{tenant:str}/api/papers/{paper_id:int}/export.docx", opt={"action": "export:read"},
-     tags=TAGS, summary="导出问题底稿（Word）", media_type=DOCX_TYPE)
+     guards=[also_requires("paper:read")], tags=TAGS, summary="导出问题底稿（Word）", media_type=DOCX_TYPE)
 async def export_paper(work: CurrentWork, paper_id: Id) -> Response[bytes]:
     """A working paper (问题底稿) as .docx; the read is audited (``paper.export``)."""
     session = work.session
@@ -156,7 +164,8 @@ async def export_paper(work: CurrentWork, paper_id: Id) -> Response[bytes]:
 
 
 @get("/t/{tenant:str}/api/inspections/{inspection_id:int}/report.docx",
-     opt={"action": "export:read"}, tags=TAGS, summary="导出巡察情况报告初稿（Word）",
+     opt={"action": "export:read"}, guards=[also_requires("inspection:read", "finding:read")],
+     tags=TAGS, summary="导出巡察情况报告初稿（Word）",
      media_type=DOCX_TYPE)
 async def export_report(work: CurrentWork, inspection_id: Id) -> Response[bytes]:
     """The draft inspection report as .docx, assembled from the findings.
