@@ -28,6 +28,7 @@ from core.settings import Settings, load_settings
 from core.tenancy.registry import TenantRegistry
 from core.web.deps import plugin_enabled_guard, tenant_dependencies
 from core.web.errors import exception_handlers
+from core.web.json_body import check_json_body
 
 __all__ = ["create_app", "piccolo_apps"]
 
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         exception_handlers=exception_handlers,
         middleware=[IdentityMiddleware],
         guards=[authorize],
+        before_request=check_json_body,
         lifespan=[lifespan],
         state=_state(runtime),
         template_config=TemplateConfig(directory=template_dirs, engine=JinjaTemplateEngine),
