@@ -29,6 +29,7 @@ from core.tenancy.registry import TenantRegistry
 from core.web.deps import plugin_enabled_guard, tenant_dependencies
 from core.web.errors import exception_handlers
 from core.web.json_body import check_json_body
+from core.web.openapi import StrictStructSchemaPlugin, declare_errors, schema_not_found_as_json
 
 __all__ = ["create_app", "piccolo_apps"]
 
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
     template_dirs: list[Path | PathLike[Any] | str] = [
         Path(d) for d in plugins.gather_now("xuncha_template_dirs")
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=_route_handlers(plugins),
         dependencies=tenant_dependencies,
         exception_handlers=exception_handlers,
@@ -111,11 +112,15 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         openapi_config=OpenAPIConfig(
             title="巡察工作平台 API", version=__version__, path="/schema",
             openapi_router=Router(path="/schema", route_handlers=[],
-                                  opt={"action": "me:read"}),
+                                  opt={"action": "me:read"}, include_in_schema=False,
+                                  after_request=schema_not_found_as_json),
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
+        plugins=[StrictStructSchemaPlugin()],
         debug=False,
     )
+    declare_errors(app)
+    return app
 
 
 def _state(runtime: Runtime) -> Any:
