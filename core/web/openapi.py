@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 from litestar import Litestar, MediaType, Response
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Operation, Reference, Schema
 from litestar.routes import HTTPRoute
@@ -89,8 +90,16 @@ def _has_body(kwargs_model: Any) -> bool:
                 or "data" in kwargs_model.expected_reserved_kwargs)
 
 
-def error_statuses(method: str, route: HTTPRoute, handler: Any, kwargs_model: Any,
-                   enforced_content_type: bool = False) -> set[int]:
+def _takes_json(handler: Any) -> bool:
+    """Whether the handler's body is JSON (``core.web.json_body`` refuses other types)."""
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return False
+    media = getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON)
+    return bool(media == RequestEncodingType.JSON)
+
+
+def error_statuses(method: str, route: HTTPRoute, handler: Any, kwargs_model: Any) -> set[int]:
     """The error statuses ``handler`` can answer for ``method`` on ``route``.
 
     400 when it reads parameters or a body; 401 unless public; 403 unless
@@ -98,8 +107,8 @@ def error_statuses(method: str, route: HTTPRoute, handler: Any, kwargs_model: An
     outside any tenant (and no unsafe method a session cookie could send);
     404 when the path names something (a tenant, an id); 409 for writes
     (stage and state rules, and the database's constraints when a
-    concurrent write won); 413 with a body; 415 with a JSON body when the app
-    checks the content type.
+    concurrent write won); 413 with a body; 415 with a JSON body (any other
+    content type is refused).
     """
     statuses: set[int] = set()
     action = handler.opt.get("action")
@@ -118,12 +127,12 @@ def error_statuses(method: str, route: HTTPRoute, handler: Any, kwargs_model: An
         statuses.add(409)
     if _has_body(kwargs_model):
         statuses.add(413)
-        if enforced_content_type:
-            statuses.add(415)
+    if method in UNSAFE and _takes_json(handler):
+        statuses.add(415)
     return statuses
 
 
-def declare_errors(app: Litestar, enforced_content_type: bool = False) -> None:
+def declare_errors(app: Litestar) -> None:
     """Add the error answers of every route handler of ``app`` to its ``responses``.
 
     Run before the OpenAPI document is first built (it is built on first
@@ -136,8 +145,7 @@ def declare_errors(app: Litestar, enforced_content_type: bool = False) -> None:
             if method == "OPTIONS" or not handler.resolve_include_in_schema():
                 continue
             declared = dict(handler.responses or {})
-            for status in sorted(error_statuses(method, route, handler, kwargs_model,
-                                                enforced_content_type)):
+            for status in sorted(error_statuses(method, route, handler, kwargs_model)):
                 declared.setdefault(status, ResponseSpec(
                     data_container=ErrorBody, description=ERROR_DESCRIPTIONS[status],
                     generate_examples=False))
