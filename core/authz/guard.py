@@ -102,10 +102,11 @@ async def decide(connection: ASGIConnection[Any, Any, Any, Any], action: str) ->
     # An unknown id is refused like an object out of reach (same status, same message):
     # ids are one global sequence, so a 404 here would tell how busy other tenants and
     # other inspections are. Callers allowed tenant-wide get the handlers' 404.
-    if not target.missing and target.inspection_id and await _team_allows(runtime, session, principal, code, target,
-                                                   action):
+    if not target.missing and target.inspection_id and await _team_allows(
+            runtime, session, principal, code, target, action):
         return
-    if not target.missing and target.named and await _liaison_allows(runtime, principal, code, target, action):
+    if not target.missing and target.named and await _liaison_allows(
+            runtime, principal, code, target, action):
         return
     if await authz.refresh():  # a grant made by another process a moment ago
         return await decide(connection, action)

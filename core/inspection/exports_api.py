@@ -141,7 +141,8 @@ async def export_ledger(
 
 
 @get("/t/{tenant:str}/api/papers/{paper_id:int}/export.docx", opt={"action": "export:read"},
-     guards=[also_requires("paper:read")], tags=TAGS, summary="导出问题底稿（Word）", media_type=DOCX_TYPE)
+     guards=[also_requires("paper:read")], tags=TAGS, summary="导出问题底稿（Word）",
+     media_type=DOCX_TYPE)
 async def export_paper(work: CurrentWork, paper_id: Id) -> Response[bytes]:
     """A working paper (问题底稿) as .docx; the read is audited (``paper.export``)."""
     session = work.session

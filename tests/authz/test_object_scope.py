@@ -116,9 +116,8 @@ async def test_the_ledger_export_names_no_inspection_a_liaison_cannot_read(
         make_actor: MakeActor, seeded: dict[str, Any], database: Database,
         tenant_ids: dict[str, int]) -> None:
     """A liaison filtering its own org's ledger by another inspection's id learns no title."""
-    from core.tenancy.tables import Org
-
     from core.inspection.tables import RectificationItem
+    from core.tenancy.tables import Org
 
     other = await seed_inspection(database, tenant_ids[T], "他组")
     session = database.tenant(tenant_ids[T])
