@@ -30,6 +30,7 @@ from core.web.deps import plugin_enabled_guard, tenant_dependencies
 from core.web.errors import exception_handlers
 from core.web.json_body import check_json_body
 from core.web.openapi import StrictStructSchemaPlugin, declare_errors, schema_not_found_as_json
+from core.web.security import security_headers
 
 __all__ = ["create_app", "piccolo_apps"]
 
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         middleware=[IdentityMiddleware],
         guards=[authorize],
         before_request=check_json_body,
+        before_send=[security_headers],
         lifespan=[lifespan],
         state=_state(runtime),
         template_config=TemplateConfig(directory=template_dirs, engine=JinjaTemplateEngine),
