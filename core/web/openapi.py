@@ -161,7 +161,9 @@ _ITEM_LIMITS = {"min_length": "min_length", "max_length": "max_length", "pattern
 
 
 def _list_items(field_type: Any) -> Any:
-    """The item type of a (possibly optional) list or set field, or None."""
+    """The item type of a (possibly optional or annotated) list or set field, or None."""
+    while isinstance(field_type, msgspec.inspect.Metadata):
+        field_type = field_type.type
     if isinstance(field_type, msgspec.inspect.UnionType):
         lists = [t for t in field_type.types if _list_items(t) is not None]
         return _list_items(lists[0]) if len(lists) == 1 else None
@@ -197,6 +199,8 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
         info = msgspec.inspect.type_info(struct)
         for field in getattr(info, "fields", ()):
             item = _list_items(field.type)
+            while isinstance(item, msgspec.inspect.Metadata):
+                item = item.type
             if item is None or not schema.properties:
                 continue
             limits = {target: getattr(item, name) for name, target in _ITEM_LIMITS.items()

@@ -23,6 +23,8 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31
 from core.web.openapi import ERROR_DESCRIPTIONS
 from tests.hostile.conftest import OWN, Served
 
+pytestmark = pytest.mark.hostile
+
 Client = AsyncTestClient[Litestar]
 ERROR = {"$ref": "#/components/schemas/ErrorBody"}
 METHODS = ("get", "post", "put", "patch", "delete")
