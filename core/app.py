@@ -29,6 +29,7 @@ from core.tenancy.registry import TenantRegistry
 from core.web.deps import plugin_enabled_guard, tenant_dependencies
 from core.web.errors import exception_handlers
 from core.web.json_body import check_json_body
+from core.web.nul import refuse_nul
 from core.web.openapi import StrictStructSchemaPlugin, declare_errors, schema_not_found_as_json
 from core.web.security import security_headers
 from core.web.strict_body import strict_json_body
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         dependencies=tenant_dependencies,
         exception_handlers=exception_handlers,
         middleware=[IdentityMiddleware],
-        guards=[authorize, strict_json_body],
+        guards=[authorize, refuse_nul, strict_json_body],
         before_request=check_json_body,
         before_send=[security_headers],
         lifespan=[lifespan],

@@ -59,7 +59,9 @@ def _fill(template: str, ids: dict[str, Any], override: dict[str, str] | None = 
             return OWN
         if name in ids:
             return str(ids[name])
-        return "1" if kind == "int" else "probe"
+        # An id no row has: a DELETE let through deletes nothing (a token id of 1 would
+        # be the run's own office admin token on a fresh database).
+        return str(2**31 - 1) if kind == "int" else "probe"
 
     return re.sub(r"\{(\w+)(?::(\w+))?\}", value, template)
 
