@@ -179,3 +179,7 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        # A 500 the checks missed (or an error outside any request) shows in the log.
+        errors = [line for line in log.read_text(errors="replace").splitlines()
+                  if "unhandled error" in line or "Traceback" in line]
+        assert not errors, "\n".join(errors[:20])
