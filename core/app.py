@@ -27,7 +27,12 @@ from core.tenancy.registry import TenantRegistry
 from core.web.deps import plugin_enabled_guard, tenant_dependencies
 from core.web.errors import exception_handlers
 from core.web.guard import authorize
+from core.web.json_body import check_json_body
 from core.web.middleware import IdentityMiddleware
+from core.web.nul import refuse_nul
+from core.web.openapi import StrictStructSchemaPlugin, declare_errors, schema_not_found_as_json
+from core.web.security import security_headers
+from core.web.strict_body import strict_json_body
 
 __all__ = ["create_app", "piccolo_apps"]
 
@@ -97,23 +102,29 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
     template_dirs: list[Path | PathLike[Any] | str] = [
         Path(d) for d in plugins.gather_now("xuncha_template_dirs")
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=_route_handlers(plugins),
         dependencies=tenant_dependencies,
         exception_handlers=exception_handlers,
         middleware=[IdentityMiddleware],
-        guards=[authorize],
+        guards=[authorize, refuse_nul, strict_json_body],
+        before_request=check_json_body,
+        before_send=[security_headers],
         lifespan=[lifespan],
         state=_state(runtime),
         template_config=TemplateConfig(directory=template_dirs, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="巡察工作平台 API", version=__version__, path="/schema",
             openapi_router=Router(path="/schema", route_handlers=[],
-                                  opt={"action": "me:read"}),
+                                  opt={"action": "me:read"}, include_in_schema=False,
+                                  after_request=schema_not_found_as_json),
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
+        plugins=[StrictStructSchemaPlugin()],
         debug=False,
     )
+    declare_errors(app)
+    return app
 
 
 def _state(runtime: Runtime) -> Any:

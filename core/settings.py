@@ -7,6 +7,7 @@ value fails at start with one line naming the setting and the reason.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -52,6 +53,8 @@ class Settings:
             link may only receive replies under its own (see ``xuncha nats-config``).
         sync_in_serve: run the sync relay and consumers inside ``xuncha serve``
             (turn off when ``xuncha sync run`` runs them as a separate worker).
+        trusted_proxies: addresses or networks of reverse proxies whose
+            ``X-Forwarded-For`` is believed (default none: the peer's address counts).
         config_file: the TOML file the settings were read from, if any.
     """
 
@@ -72,6 +75,7 @@ class Settings:
     sync_domain: str = ""
     nats_inbox_prefix: str = "_INBOX"
     sync_in_serve: bool = True
+    trusted_proxies: tuple[str, ...] = ()
     config_file: Path | None = field(default=None)
 
     @property
@@ -165,6 +169,16 @@ def _flag(value: Any) -> bool:
     raise SettingsError(f"应为 true 或 false，实际为 {value!r}")
 
 
+def _proxies(value: Any) -> tuple[str, ...]:
+    names = _names(value)
+    for name in names:
+        try:
+            ipaddress.ip_network(name, strict=False)
+        except ValueError:
+            raise SettingsError(f"应为 IP 地址或网段（逗号分隔），实际为 {name!r}") from None
+    return names
+
+
 def _host(value: Any) -> str:
     host = str(value).strip()
     if not host or " " in host:
@@ -190,6 +204,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "sync_domain": _domain,
     "nats_inbox_prefix": _inbox_prefix,
     "sync_in_serve": _flag,
+    "trusted_proxies": _proxies,
 }
 
 

@@ -37,11 +37,29 @@ class RoleGrant(msgspec.Struct, frozen=True, kw_only=True):
     scope: str = ""
 
 
-async def _account(db: Database, username: str) -> dict[str, Any]:
+async def _tenant_and_above(db: Database, tenant_id: int) -> set[int]:
+    """``tenant_id`` and the tenants above it (its city), as far as this database knows."""
+    mark = db.dialect.mark
+    found: set[int] = set()
+    current: int | None = tenant_id
+    while current is not None and current not in found:
+        found.add(current)
+        rows = await db.fetch(f'SELECT "parent" FROM "tenant" WHERE "id" = {mark(1)}',
+                              [current])
+        current = int(rows[0]["parent"]) if rows and rows[0]["parent"] is not None else None
+    return found
+
+
+async def _account(db: Database, username: str, tenant_id: int) -> dict[str, Any]:
+    """The account, if it belongs to the tenant or to a tenant above it.
+
+    An account of any other tenant is refused with the message of an unknown
+    one: the grant form must not tell who exists elsewhere.
+    """
     rows = await db.fetch(
         f'SELECT "id", "home_tenant", "active" FROM "account" WHERE "username" = '
         f'{db.dialect.mark(1)}', [username])
-    if not rows:
+    if not rows or int(rows[0]["home_tenant"]) not in await _tenant_and_above(db, tenant_id):
         raise GrantError(f"账号 {username} 不存在", "username")
     return rows[0]
 
@@ -69,14 +87,16 @@ async def _scope(db: Database, tenant_id: int, role: Role, org_code: str | None,
 async def grant_role(db: Database, authz: Authorizer, *, tenant_id: int, tenant_code: str,
                      username: str, role: str, actor: str, org_code: str | None = None,
                      body: str | None = None) -> RoleGrant:
-    """Give ``username`` ``role`` in the tenant; audited in that tenant's chain."""
+    """Give ``username`` (an account of the tenant or of the city above it) ``role`` in
+    the tenant; audited in that tenant's chain. Granting what is held already changes
+    nothing."""
     try:
         parsed = Role(role)
     except ValueError:
         raise GrantError(f"角色 {role} 不存在") from None
     if parsed not in GRANTABLE:
         raise GrantError("巡察组角色随组建巡察组按次授权，不能直接授予")
-    await _account(db, username)
+    await _account(db, username, tenant_id)
     scope = await _scope(db, tenant_id, parsed, org_code, body)
     await authz.grant(username, parsed.value, tenant_code, scope)
     await chain.append(db.tenant(tenant_id), actor=actor, action="role.grant",

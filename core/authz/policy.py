@@ -282,13 +282,24 @@ class Authorizer:
         if LIAISON_SCOPES.get(Role(role)) and not scope:
             raise ValueError(f"role {role} needs a scope")
         added = await self.enforcer.add_grouping_policy(user, role, tenant)
-        if scope:
-            await PolicyAdapter(self.db).add_policy("s", "s", [user, role, tenant, scope])
+        scoped = bool(scope) and not await self._has_scope(user, role, tenant, str(scope))
+        if scoped:
+            await PolicyAdapter(self.db).add_policy("s", "s", [user, role, tenant, str(scope)])
             self._scopes.pop((user, tenant), None)
+        if not (added or scoped):
+            return False  # held already, with this scope: granting again changes nothing
         self._rebuild()
         self._stamp = await self._current_stamp()
         await self._changed()
-        return bool(added or scope)
+        return True
+
+    async def _has_scope(self, user: str, role: str, tenant: str, scope: str) -> bool:
+        mark = self.db.dialect.mark
+        rows = await self.db.fetch(
+            'SELECT "id" FROM "casbin_rule" WHERE "ptype" = \'s\' AND "v0" = '
+            f'{mark(1)} AND "v1" = {mark(2)} AND "v2" = {mark(3)} AND "v3" = {mark(4)}',
+            [user, role, tenant, scope])
+        return bool(rows)
 
     async def revoke(self, user: str, role: str, tenant: str) -> bool:
         """Take ``role`` in ``tenant`` from ``user`` (and its scopes)."""

@@ -128,10 +128,9 @@ def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool) ->
     app = create_app(settings, ctx.plugins)
     url = f"http://{settings.host}:{settings.port}/"
     click.echo(f"巡察工作平台已就绪：请在浏览器中打开 {url}（按 Ctrl-C 停止）")
-    config = uvicorn.Config(app, host=settings.host, port=settings.port,
-                            log_level=settings.log_level.lower(), lifespan="on",
-                            access_log=settings.log_level in ("DEBUG", "INFO"))
-    server = uvicorn.Server(config)
+    from core.web.proxies import server_config
+
+    server = uvicorn.Server(server_config(app, settings))
     with contextlib.suppress(KeyboardInterrupt):  # re-raised by uvicorn after shutdown
         server.run()
     if server.started:

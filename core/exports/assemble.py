@@ -94,21 +94,26 @@ async def ledger_export(work: Work, *, inspection_id: int | None = None,
     parts: list[str] = []
     if inspection_id is not None:
         where["inspection_id"] = inspection_id
-        inspection = await session.get(Inspection, inspection_id)
-        parts.append(inspection["title"] if inspection else "")
     if round_id is not None:
-        round_row = await session.get(Round, round_id)
         inspections = await session.list(Inspection, {"round_id": round_id}, limit=None)
         ids = [row["id"] for row in inspections]
         where["inspection_id"] = ([i for i in ids if i == inspection_id]
                                   if inspection_id is not None else ids)
-        parts.insert(0, round_row["name"] if round_row else "")
     if org_id is not None:
         where["org_id"] = org_id
-        org = await session.get(Org, org_id)
-        parts.append(org["name"] if org else "")
     items = await session.list(RectificationItem, where, limit=None,
                                order_by=("inspection_id", "org_id", "deadline", "id"))
+    # The title names a round or an inspection only when exported items belong to it: a
+    # liaison may filter its own org's ledger by any id, and must not learn titles so.
+    if items and round_id is not None:
+        round_row = await session.get(Round, round_id)
+        parts.append(round_row["name"] if round_row else "")
+    if items and inspection_id is not None:
+        inspection = await session.get(Inspection, inspection_id)
+        parts.append(inspection["title"] if inspection else "")
+    if org_id is not None:
+        org = await session.get(Org, org_id)
+        parts.append(org["name"] if org else "")
     orgs = await _by_ids(session, Org, (item["org_id"] for item in items))
     findings = await _by_ids(session, Finding, (item["finding_id"] for item in items))
     named = [p for p in parts if p]

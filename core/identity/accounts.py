@@ -1,4 +1,4 @@
-"""Accounts: creation, passwords, disabling, and signing in with lockout.
+"""Accounts: creation, passwords, disabling, and signing in (throttled, no lockout).
 
 Accounts are shared across tenants (no ``tenant_id``), so statements here
 are written by hand on ``Database.fetch``; each change to an account is
@@ -9,9 +9,8 @@ Every time comparison takes ``now`` from the caller (the app's clock).
 from __future__ import annotations
 
 import logging
-import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -30,8 +29,6 @@ from core.identity.throttle import LoginThrottle
 from core.identity.tokens import revoke_account_tokens
 
 __all__ = [
-    "LOCKOUT_AFTER",
-    "LOCKOUT_FOR",
     "AccountError",
     "AccountInfo",
     "LoginRefused",
@@ -46,11 +43,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-LOCKOUT_AFTER = 5
-"""Consecutive failed sign-ins that lock an account."""
-LOCKOUT_FOR = timedelta(minutes=15)
-"""How long a locked account stays locked."""
 
 BAD_CREDENTIALS = "用户名或密码错误"
 TOO_MANY = "登录尝试过于频繁，请稍后再试"
@@ -255,57 +247,47 @@ async def enable_account(db: Database, username: str, *, actor: str = "system") 
     return _info(await _require(db, username))
 
 
-def _minutes_left(until: datetime, now: datetime) -> int:
-    return max(1, math.ceil((until - now).total_seconds() / 60))
-
-
 async def authenticate(
     db: Database, username: str, password: str, *, client_ip: str, now: datetime,
     throttle: LoginThrottle | None = None,
 ) -> AccountInfo:
     """Check a username and password; returns the account when they match.
 
-    The answer never tells whether a username exists ("用户名或密码错误"),
-    except that a locked account says it is locked. After ``LOCKOUT_AFTER``
-    consecutive failures the account is locked for ``LOCKOUT_FOR`` (each
-    further failure after that locks it again); a success resets the count
-    and upgrades an outdated hash. Failures also count against the client
-    address in ``throttle``.
+    The answer never tells whether a username exists: wrong credentials,
+    unknown or disabled accounts all say "用户名或密码错误", and ``throttle``
+    (see :mod:`core.identity.throttle`) refuses real and unknown usernames
+    alike. There is no hard lockout: it let anyone lock anyone out. Failures
+    are still counted on the account (``failed_logins``) and audited; a
+    success resets the count and upgrades an outdated hash.
 
     Raises:
-        LoginRefused: 401 wrong credentials (or disabled), 423 locked,
-            429 too many failures from this address.
+        LoginRefused: 401 wrong credentials (or disabled), 429 throttled.
     """
-    if throttle is not None and throttle.blocked(client_ip, now):
-        raise LoginRefused(429, TOO_MANY)
     username = username.strip().lower()
+    if throttle is not None and throttle.refused(client_ip, username[:64], now):
+        raise LoginRefused(429, TOO_MANY)
     row = await _row(db, username)
-    if row is not None and row["locked_until"] is not None and row["locked_until"] > now:
-        if throttle is not None:
-            throttle.failed(client_ip, now)
-        await _audit(db, row, username, "account.login_failed", {"ip": client_ip,
-                                                                 "reason": "locked"})
-        minutes = _minutes_left(row["locked_until"], now)
-        raise LoginRefused(423, f"账号已临时锁定，请 {minutes} 分钟后再试")
     if len(password) > MAX_PASSWORD_LENGTH * 8:
         matched = False  # no account has such a password; do not hash megabytes
     else:
         matched = await verify_password_async(row["password_hash"] if row else None, password)
     if row is None or not matched or not row["active"]:
         if throttle is not None:
-            throttle.failed(client_ip, now)
+            throttle.failed(client_ip, now, username[:64])
         if row is None:
             log.info("sign-in failed for unknown user from %s", client_ip)
             raise LoginRefused(401, BAD_CREDENTIALS)
         await _failed(db, row, client_ip, now, disabled=matched)
         raise LoginRefused(401, BAD_CREDENTIALS)
     await _succeeded(db, row, password, client_ip)
+    if throttle is not None:
+        throttle.succeeded(client_ip, username)
     return msgspec.structs.replace(_info(row), failed_logins=0, locked_until=None)
 
 
 async def _failed(db: Database, row: dict[str, Any], client_ip: str, now: datetime, *,
                   disabled: bool) -> None:
-    """Count a failure; the one that reaches the limit locks the account (423)."""
+    """Count a failure on the account and audit it (no lock: the throttle slows guessing)."""
     mark = db.dialect.mark
     username = row["username"]
     async with db.transaction():
@@ -314,19 +296,11 @@ async def _failed(db: Database, row: dict[str, Any], client_ip: str, now: dateti
                          {"ip": client_ip, "reason": "disabled"})
             return
         updated = await db.fetch(
-            'UPDATE "account" SET "failed_logins" = "failed_logins" + 1, "locked_until" = '
-            f'CASE WHEN "failed_logins" + 1 >= {LOCKOUT_AFTER} THEN {mark(1)} '
-            f'ELSE "locked_until" END WHERE "id" = {mark(2)} RETURNING "failed_logins"',
-            [now + LOCKOUT_FOR, row["id"]])
+            'UPDATE "account" SET "failed_logins" = "failed_logins" + 1 '
+            f'WHERE "id" = {mark(1)} RETURNING "failed_logins"', [row["id"]])
         failures = int(updated[0]["failed_logins"])
         await _audit(db, row, username, "account.login_failed",
                      {"ip": client_ip, "reason": "password", "failures": failures})
-        if failures >= LOCKOUT_AFTER:
-            await _audit(db, row, username, "account.locked",
-                         {"ip": client_ip, "until": (now + LOCKOUT_FOR).isoformat()})
-    if failures >= LOCKOUT_AFTER:
-        minutes = _minutes_left(now + LOCKOUT_FOR, now)
-        raise LoginRefused(423, f"账号已临时锁定，请 {minutes} 分钟后再试")
 
 
 async def _succeeded(db: Database, row: dict[str, Any], password: str, client_ip: str) -> None:

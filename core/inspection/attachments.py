@@ -80,6 +80,10 @@ ALLOWED_TYPES: dict[str, FileType] = {
 _ZIP_MEMBER = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "ofd": "OFD.xml"}
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PNG = b"\x89PNG\r\n\x1a\n"
+_HTML_MARKERS = re.compile(
+    rb"<\s*(?:!doctype|html|head|body|script|iframe|img|svg|object|embed|meta|a\s|style|"
+    rb"form|link|base)|\bon[a-z]+\s*=|javascript:", re.IGNORECASE)
+"""What marks HTML (or script) in a file's first kilobyte."""
 
 
 class AttachmentOut(msgspec.Struct, kw_only=True):
@@ -196,7 +200,9 @@ def content_matches(path: Path, kind: str) -> bool:
     with path.open("rb") as handle:
         head = handle.read(1024)
     if kind == "pdf":
-        return b"%PDF-" in head
+        # The magic must open the file, and no HTML may hide in the head: browsers
+        # sniffing a page with "%PDF-" inside would otherwise run it as HTML.
+        return head.startswith(b"%PDF-") and _HTML_MARKERS.search(head) is None
     if kind == "ole":
         return head.startswith(_OLE)
     if kind == "jpeg":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import sqlite3
 from typing import Any
 from urllib.parse import quote
@@ -199,16 +200,20 @@ def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
 def _conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # A uniqueness check lost a race with a concurrent write: the database's
     # constraint caught it, and the client may simply retry.
-    log.info("integrity conflict on %s %s: %s", request.method, request.url.path, exc)
+    log.info("integrity conflict on %s %s: %r", request.method, request.url.path, exc)
     return _respond(request, 409, "与现有数据冲突（可能刚被他人修改），请刷新后重试", [],
-                    type(exc).__name__)
+                    "integrity conflict")
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The body names no exception (it would tell an attacker what broke); a reference
+    # ties the answer to the log line that does.
+    reference = secrets.token_hex(6)
+    log.error("unhandled error %s on %s %s", reference, request.method, request.url.path,
+              exc_info=exc)
     return _respond(
         request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器内部错误，已记录日志，请联系运维人员",
-        [], type(exc).__name__,
+        [], f"internal error, reference {reference}",
     )
 
 

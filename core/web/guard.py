@@ -29,7 +29,7 @@ from core.inspection.tables import TeamMember
 from core.runtime import Runtime, runtime_of
 from core.web.middleware import anonymous_message
 
-__all__ = ["PUBLIC", "authorize", "decide", "require_action"]
+__all__ = ["PUBLIC", "also_requires", "authorize", "decide", "require_action"]
 
 PUBLIC = "public"
 """The action of routes open to anyone."""
@@ -51,6 +51,18 @@ async def require_action(connection: ASGIConnection[Any, Any, Any, Any], action:
     await decide(connection, action)
 
 
+def also_requires(*actions: str) -> Any:
+    """A route guard asking for ``actions`` too, decided on the same object as the route's
+    own action (an export of a paper needs ``paper:read`` besides ``export:read``)."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any],
+                    handler: BaseRouteHandler) -> None:
+        for action in actions:
+            await decide(connection, action)
+
+    return guard
+
+
 def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     principal = connection.scope.get("user")
     if not isinstance(principal, Principal):
@@ -60,7 +72,8 @@ def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 
 
 async def decide(connection: ASGIConnection[Any, Any, Any, Any], action: str) -> None:
-    """Allow or raise: 401 when anonymous, 403 when not allowed, 404 for unknown objects."""
+    """Allow or raise: 401 when anonymous, 403 when not allowed (the object named being
+    unknown or not), 404 for an unknown tenant."""
     principal = _principal(connection)
     runtime = runtime_of(connection.app.state)
     authz = runtime.authz
@@ -87,12 +100,14 @@ async def decide(connection: ASGIConnection[Any, Any, Any, Any], action: str) ->
     targets = GrantTargets(runtime.plugins.gather_now("xuncha_grant_targets"))
     target = await resolve_target(session, targets, connection.path_params,
                                   connection.query_params, taken)
-    if target.missing:
-        raise NotFoundException("对象不存在")
-    if target.inspection_id and await _team_allows(runtime, session, principal, code, target,
-                                                   action):
+    # An unknown id is refused like an object out of reach (same status, same message):
+    # ids are one global sequence, so a 404 here would tell how busy other tenants and
+    # other inspections are. Callers allowed tenant-wide get the handlers' 404.
+    if not target.missing and target.inspection_id and await _team_allows(
+            runtime, session, principal, code, target, action):
         return
-    if target.named and await _liaison_allows(runtime, principal, code, target, action):
+    if not target.missing and target.named and await _liaison_allows(
+            runtime, principal, code, target, action):
         return
     if await authz.refresh():  # a grant made by another process a moment ago
         return await decide(connection, action)

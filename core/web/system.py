@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.static_files import create_static_files_router
 
 from core import __version__
@@ -34,7 +35,8 @@ async def _check(probe: Any) -> str:
     return "正常"
 
 
-@get("/healthz", opt={"action": "public"}, tags=["系统"], summary="健康检查")
+@get("/healthz", opt={"action": "public"}, tags=["系统"], summary="健康检查",
+     responses={503: ResponseSpec(Health, description="数据库或 NATS 不可用")})
 async def healthz(state: State) -> Response[Health]:
     """200 when the database and NATS answer, 503 otherwise."""
     runtime = runtime_of(state)

@@ -12,6 +12,7 @@ from core.exports.assemble import Export, ledger_export, paper_export, report_ex
 from core.exports.documents import DOCX_TYPE
 from core.exports.workbooks import XLSX_TYPE, content_disposition
 from core.web.deps import CurrentWork
+from core.web.guard import also_requires
 from core.web.params import Id, IdQuery
 
 __all__ = ["export_handlers"]
@@ -41,14 +42,16 @@ async def export_ledger(
 
 
 @get("/t/{tenant:str}/api/papers/{paper_id:int}/export.docx", opt={"action": "export:read"},
-     tags=TAGS, summary="导出问题底稿（Word）", media_type=DOCX_TYPE)
+     guards=[also_requires("paper:read")], tags=TAGS, summary="导出问题底稿（Word）",
+     media_type=DOCX_TYPE)
 async def export_paper(work: CurrentWork, paper_id: Id) -> Response[bytes]:
     """A working paper (问题底稿) as .docx; the read is audited (``paper.export``)."""
     return _file(await paper_export(work, paper_id))
 
 
 @get("/t/{tenant:str}/api/inspections/{inspection_id:int}/report.docx",
-     opt={"action": "export:read"}, tags=TAGS, summary="导出巡察情况报告初稿（Word）",
+     opt={"action": "export:read"}, guards=[also_requires("inspection:read", "finding:read")],
+     tags=TAGS, summary="导出巡察情况报告初稿（Word）",
      media_type=DOCX_TYPE)
 async def export_report(work: CurrentWork, inspection_id: Id) -> Response[bytes]:
     """The draft inspection report as .docx, assembled from the findings.

@@ -30,6 +30,7 @@ from core.runtime import runtime_of
 from core.web.api.inspections import kind_labels
 from core.web.deps import CurrentWork
 from core.web.errors import FieldError, InputError, refusal_of
+from core.web.guard import also_requires
 from core.web.pages.home import page_context
 from core.web.pages.papers import paper_page_handlers
 from core.web.pages.views import inspection_view, org_names, stage_badge
@@ -75,7 +76,10 @@ def _query_id(value: str, field: str) -> int | None:
 # ---------------------------------------------------------------- rounds
 
 
-@get("/t/{tenant:str}/rounds", opt={"action": "page:view"}, include_in_schema=False)
+# The pages show what the API guards with finer actions: they ask for those too, or a
+# role allowed only page:view (a city supervisor) would read here what the API refuses it.
+@get("/t/{tenant:str}/rounds", opt={"action": "page:view"}, include_in_schema=False,
+     guards=[also_requires("plan:read", "inspection:read")])
 async def rounds_page(state: State, work: CurrentWork, year: QueryText = "",
                       offset: Offset = 0) -> Template:
     """The tenant's rounds, newest first, each with its inspections; filtered by year."""
@@ -125,7 +129,7 @@ async def _inspection_context(state: State, work: Work, inspection_id: int, *,
 
 
 @get("/t/{tenant:str}/inspections/{inspection_id:int}", opt={"action": "page:view"},
-     include_in_schema=False)
+     include_in_schema=False, guards=[also_requires("inspection:read")])
 async def inspection_page(state: State, work: CurrentWork, inspection_id: Id) -> Template:
     """One inspection: stages, deadlines, timeline, team, papers, findings, clue counts."""
     context = await _inspection_context(state, work, inspection_id)
@@ -201,7 +205,8 @@ def _ledger_query(spec: LedgerFilter, **extra: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v}
 
 
-@get("/t/{tenant:str}/ledger", opt={"action": "page:view"}, include_in_schema=False)
+@get("/t/{tenant:str}/ledger", opt={"action": "page:view"}, include_in_schema=False,
+     guards=[also_requires("rectification:read")])
 async def ledger_page(
     request: Request[Any, Any, Any], state: State, work: CurrentWork,
     inspection_id: QueryText = "", round_id: QueryText = "", org_id: QueryText = "",
