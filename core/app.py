@@ -52,7 +52,7 @@ def _route_handlers(plugins: Plugins) -> list[Any]:
         else:
             # A plugin's routes refuse tenants that have not enabled it.
             handlers.append(Router(path="/", route_handlers=list(items),
-                                   guards=[plugin_enabled_guard], opt={"plugin": name}))
+                                   opt={"plugin": name}))
     return handlers
 
 
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         dependencies=tenant_dependencies,
         exception_handlers=exception_handlers,
         middleware=[IdentityMiddleware],
-        guards=[authorize, refuse_nul, strict_json_body],
+        guards=[authorize, plugin_enabled_guard, refuse_nul, strict_json_body],
         before_request=check_json_body,
         before_send=[security_headers],
         lifespan=[lifespan],

@@ -583,10 +583,11 @@ async def test_plugin_objects_open_to_their_inspection_team_and_org_liaison(
         # A team place opens reading, not what the team role is not given.
         wrote = await actor.post(NOTES.format("ta.one"), json={"title": "不应写入"})
         assert wrote.status_code == 403
-    # An id out of range is a missing note, not an overflow.
+    # An id out of range is a missing note, not an overflow, refused like one out of reach.
     for note_id in (2**31, 2**63):
         missing = await scene["mine_member"].get(url.format(note_id))
-        assert missing.status_code == 404, missing.text
+        assert missing.status_code == 403, missing.text
+        assert missing.json()["message"] == "无权执行此操作"
 
 
 async def test_startup_and_shutdown_hooks_run(

@@ -35,6 +35,7 @@ SCOPED = frozenset({"team_member", "unit_liaison", "receiving_liaison"})
 """Roles that act only on the objects of their inspection, org or receiving body."""
 
 ALLOWED: dict[str, str] = {
+    "GET /t/{tenant}/api/evaluation/indicators": "admin staff leading",
     "GET /t/{tenant}/api/orgs": "admin staff leading supervisor",
     "POST /t/{tenant}/api/orgs": "admin staff",
     "GET /t/{tenant}/api/orgs/{org_id}": "admin staff leading supervisor",

@@ -116,7 +116,7 @@ def test_request_bodies_refuse_unknown_fields(document: dict[str, Any]) -> None:
 def test_list_items_keep_their_limits(document: dict[str, Any]) -> None:
     """``list[Annotated[str, Meta(min_length=1)]]``: the items' limits are in the schema."""
     schemas = document["components"]["schemas"]
-    codes = schemas["plugins_village_coverage_directives_DirectiveIn"]["properties"]
+    codes = schemas["village_coverage_directives_DirectiveIn"]["properties"]
     assert codes["village_codes"]["items"] == {"type": "string", "minLength": 1,
                                                "maxLength": 64}
 
