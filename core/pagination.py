@@ -31,7 +31,7 @@ def _short(arg: Any) -> str:
     return typing._type_repr(arg)
 
 
-class _PageAlias(typing._GenericAlias, _root=True):  # type: ignore[name-defined,call-arg]
+class _PageAlias(typing._GenericAlias, _root=True):  # type: ignore[name-defined,call-arg,misc]
     """``Page[X]`` whose repr names the item type without its module."""
 
     def __repr__(self) -> str:

@@ -60,7 +60,7 @@ _SCOPED = frozenset(role.value for role in LIAISON_SCOPES)
 """Roles that allow only within their scope (checked by the guard), never tenant-wide."""
 
 
-class PolicyAdapter(AsyncAdapter):
+class PolicyAdapter(AsyncAdapter):  # type: ignore[misc]
     """casbin's async adapter over the ``casbin_rule`` table (shared, no tenant)."""
 
     def __init__(self, db: Database) -> None:

@@ -56,7 +56,7 @@ class _KeptOpenTransaction(SQLiteTransaction):
         await self.engine.writer_lock.acquire()
         try:
             self.connection = await self.engine.writer()
-            await self.begin()
+            await self.begin()  # type: ignore[no-untyped-call]
         except BaseException:
             self.engine.writer_lock.release()
             raise
@@ -69,9 +69,9 @@ class _KeptOpenTransaction(SQLiteTransaction):
         try:
             if exception:
                 if not self._rolled_back:
-                    await self.rollback()
+                    await self.rollback()  # type: ignore[no-untyped-call]
             elif not self._committed and not self._rolled_back:
-                await self.commit()
+                await self.commit()  # type: ignore[no-untyped-call]
         finally:
             self.engine.current_transaction.reset(self.context)
             self.engine.writer_lock.release()
@@ -177,14 +177,14 @@ class LazyPostgresEngine(PostgresEngine):
         return None
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str) -> Engine[Any]:
     """Build the piccolo engine for a ``sqlite:///`` or ``postgresql://`` URL."""
     if url.startswith("sqlite:///"):
         return KeptOpenSQLiteEngine(path=url.removeprefix("sqlite:///"))
     return LazyPostgresEngine(config={"dsn": url})
 
 
-async def start_engine(engine: Engine, pool_size: int = 10) -> None:
+async def start_engine(engine: Engine[Any], pool_size: int = 10) -> None:
     """Open the engine's connections and check that the database answers.
 
     Raises:
@@ -225,7 +225,7 @@ async def _rollback_if_open(connection: Any) -> None:
         await connection.execute("ROLLBACK")
 
 
-async def stop_engine(engine: Engine) -> None:
+async def stop_engine(engine: Engine[Any]) -> None:
     """Close pools and kept-open connections."""
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.pool.close()

@@ -18,7 +18,7 @@ MAX_BACKOFF = 1.0
 
 def backoff(failures: int) -> float:
     """Seconds to wait after ``failures`` failures in a row (50 ms doubling, capped at 1 s)."""
-    return min(MAX_BACKOFF, 0.05 * 2 ** max(0, failures - 1))
+    return float(min(MAX_BACKOFF, 0.05 * 2 ** max(0, failures - 1)))
 
 
 def report(log: logging.Logger, failures: int, message: str, *args: object,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from nats.js import JetStreamContext
 
@@ -78,7 +78,7 @@ def _when(value: Any) -> datetime | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return cast(datetime, value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
 async def _pending(js: JetStreamContext | None, stream: str, consumer: str) -> int | None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.types import ASGIApp, HTTPReceiveMessage, Receive, Scope, Send
 
@@ -103,14 +104,14 @@ class IdentityMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             # Nothing authenticates websockets yet (and a cookie-authenticated
             # websocket would need an Origin check): they stay anonymous.
             scope["user"] = None
             scope["auth"] = None
             await self.app(scope, receive, send)
             return
-        method: str = scope["method"]  # type: ignore[typeddict-item]
+        method: str = scope["method"]
         headers = _headers(scope)
         runtime: Runtime = scope["app"].state.runtime
         principal, reason = await identify(runtime, headers.get("authorization"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from core.api import (
     CoverageTarget,
@@ -259,7 +259,7 @@ def _lines(orgs: list[dict[str, Any]], populations: list[CoverageTarget],
 def _round_day(round_row: dict[str, Any] | None, term: dict[str, Any]) -> date:
     """The day an inspection without a feedback date counts from (its round's start)."""
     if round_row is None:
-        return term["start_date"]
+        return cast(date, term["start_date"])
     return round_row["start_date"] or date(round_row["year"], 1, 1)
 
 

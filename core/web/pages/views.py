@@ -83,7 +83,7 @@ def moment(value: Any) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        return str(value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"))
     return str(value)[:16]
 
 
