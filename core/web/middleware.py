@@ -10,7 +10,11 @@ when credentials are presented and none otherwise.
 A session-authenticated request with an unsafe method must echo the
 session's CSRF token: in the ``X-CSRF-Token`` header (htmx sends it), or for
 a plain URL-encoded form post in the ``_csrf`` field, which is checked and
-then removed before the handler reads the form. Token requests are exempt
+then removed before the handler reads the form. A plain multipart form (an
+upload) carries it in its action's query string (``?_csrf=...``, see
+``csrf_query`` in the templates): its body, possibly large, is then never
+read here, only by the handler under its own size limit. The query field
+is removed from the scope once checked. Token requests are exempt
 (browsers never attach them by themselves), as are routes declaring
 ``opt={"csrf_exempt": True}`` (the sign-in form, which has its own
 double-submit check).
@@ -32,6 +36,7 @@ from core.identity.sessions import (
     CSRF_FIELD,
     CSRF_HEADER,
     SessionPolicy,
+    cookie_name,
     resolve_session,
 )
 from core.identity.tokens import resolve_token
@@ -61,6 +66,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 MAX_FORM_BYTES = 1024 * 1024
 """Largest URL-encoded form read to find its ``_csrf`` field."""
 _FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
 
 
 def anonymous_message(scope: Scope) -> str:
@@ -90,7 +96,8 @@ async def identify(runtime: Runtime, authorization: str | None,
         scheme, _, credentials = authorization.partition(" ")
         if scheme.lower() == "bearer":
             return await resolve_token(runtime.db, credentials.strip(), now=now)
-    token = cookie_value(cookie, COOKIE) if cookie else None
+    token = (cookie_value(cookie, cookie_name(COOKIE, runtime.settings.port))
+             if cookie else None)
     if not token:
         return None, None
     policy = SessionPolicy.from_settings(runtime.settings)
@@ -146,6 +153,11 @@ async def _check_csrf(scope: Scope, receive: Receive, headers: dict[str, str],
     """Pass when the header or form field echoes ``expected``; returns the receive to use."""
     header_ok = same(headers.get(CSRF_HEADER), expected)
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == _MULTIPART:
+        sent = _take_query_token(scope)
+        if header_ok or (len(sent) == 1 and same(sent[0], expected)):
+            return receive
+        raise PermissionDeniedException(CSRF_MESSAGE)
     if content_type != _FORM:
         if header_ok:
             return receive
@@ -169,6 +181,17 @@ async def _check_csrf(scope: Scope, receive: Receive, headers: dict[str, str],
     scope["headers"] = [*((k, v) for k, v in scope["headers"] if k != b"content-length"),
                         (b"content-length", str(len(rest)).encode())]
     return _replay(rest, receive)
+
+
+def _take_query_token(scope: Scope) -> list[str]:
+    """The ``_csrf`` values of the query string, which is left without them."""
+    raw: bytes = scope.get("query_string", b"")
+    if CSRF_FIELD.encode() not in raw:
+        return []
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    scope["query_string"] = urlencode(
+        [(k, v) for k, v in pairs if k != CSRF_FIELD]).encode("latin-1")
+    return [value for key, value in pairs if key == CSRF_FIELD]
 
 
 async def _read_body(receive: Receive) -> bytes:

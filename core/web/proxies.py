@@ -26,9 +26,14 @@ def uvicorn_proxy_options(settings: Settings) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
-def server_config(app: Any, settings: Settings) -> uvicorn.Config:
-    """The uvicorn configuration ``xuncha serve`` runs ``app`` with."""
+def server_config(app: Any, settings: Settings, workers: int = 1) -> uvicorn.Config:
+    """The uvicorn configuration ``xuncha serve`` runs ``app`` with.
+
+    With ``workers`` above one, ``app`` is the import string of a factory
+    (``core.app:create_app``) that each worker process calls.
+    """
+    extra: dict[str, Any] = {"workers": workers, "factory": True} if workers > 1 else {}
     return uvicorn.Config(app, host=settings.host, port=settings.port,
                           log_level=settings.log_level.lower(), lifespan="on",
                           access_log=settings.log_level in ("DEBUG", "INFO"),
-                          **uvicorn_proxy_options(settings))
+                          **uvicorn_proxy_options(settings), **extra)

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Response, get
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.static_files import create_static_files_router
 
@@ -48,9 +48,19 @@ async def healthz(state: State) -> Response[Health]:
     return Response(body, status_code=200 if ok else 503)
 
 
+_FAVICON = (Path(__file__).parent / "static" / "favicon.svg").read_bytes()
+
+
+@get("/favicon.ico", opt={"action": "public"}, include_in_schema=False,
+     cache_control=CacheControlHeader(max_age=86400, public=True))
+async def favicon() -> Response[bytes]:
+    """The site icon for browsers that ask ``/favicon.ico`` without reading the page's link."""
+    return Response(_FAVICON, media_type="image/svg+xml")
+
+
 static_router = create_static_files_router(
     path="/static", directories=[Path(__file__).parent / "static"], name="static",
     opt={"action": "public"}, include_in_schema=False,
 )
 
-system_handlers = [healthz, static_router]
+system_handlers = [healthz, favicon, static_router]

@@ -21,20 +21,12 @@ from litestar.params import Body
 from litestar.response import File
 from litestar.types import ReceiveMessage
 
-from core.inspection.attachments import (
-    AttachmentOut,
-    limit_bytes,
-    save_attachment,
-    stored_path,
-    too_large,
-)
-from core.inspection.common import get_or_not_found, load_inspection, require_stage
-from core.inspection.model import PaperStatus
-from core.inspection.papers import PAPER_STAGES
-from core.inspection.tables import Attachment, WorkingPaper
+from core.inspection.attachments import AttachmentOut, limit_bytes, stored_path, too_large
+from core.inspection.common import get_or_not_found
+from core.inspection.papers import attach_to_paper
+from core.inspection.tables import Attachment
 from core.runtime import runtime_of
 from core.web.deps import CurrentWork
-from core.web.errors import FieldError, InputError
 from core.web.params import Id
 
 __all__ = ["AttachmentController", "UploadForm", "content_disposition", "limit_upload"]
@@ -101,21 +93,10 @@ class AttachmentController(Controller):
         content must match the extension (415 otherwise). Files over the
         tenant's ``attachment_max_mb`` are refused with 413.
         """
-        session = work.session
-
-        async def guard() -> None:
-            paper = await get_or_not_found(session, WorkingPaper, paper_id, "问题底稿")
-            inspection = await load_inspection(session, paper["inspection_id"])
-            require_stage(inspection, PAPER_STAGES, "上传底稿附件")
-            if paper["status"] == PaperStatus.signed.value:
-                raise InputError([FieldError("file", "底稿已签字，不能再上传附件")], 409)
-
         upload = data.file
         try:
-            return await save_attachment(
-                work, runtime_of(state).settings.home, owner_type="working_paper",
-                owner_id=paper_id, filename=upload.filename or "", source=upload.file,
-                guard=guard)
+            return await attach_to_paper(work, runtime_of(state).settings.home, paper_id,
+                                         upload.filename or "", upload.file)
         finally:
             await upload.close()
 

@@ -63,7 +63,7 @@ class InspectionController(Controller):
         new_id = await create_inspection(
             work, round_id=data.round_id, kind=data.kind, org_ids=data.org_ids,
             title=data.title, topic=data.topic, team_name=data.team_name,
-            onsite_start=data.onsite_start, onsite_end=data.onsite_end)
+            onsite_start=data.onsite_start, onsite_end=data.onsite_end, extra=data.extra)
         return await inspections.read_inspection(work, new_id)
 
     @patch("/{inspection_id:int}", opt={"action": "inspection:write"}, summary="修改巡察任务")

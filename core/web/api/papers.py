@@ -73,14 +73,22 @@ class PaperController(Controller):
           summary="审核问题底稿（副组长）")
     async def review_paper(self, work: CurrentWork, paper_id: Id,
                            data: JSONBody[SignOff]) -> PaperOut:
-        """The deputy leader reviews a draft paper."""
+        """A deputy leader (or the leader) of the inspection's own team reviews a draft paper.
+
+        Whatever tenant role the account holds, anyone else, and the paper's
+        author, is refused with 403.
+        """
         return await papers.review_paper(work, paper_id, data.remark)
 
     @post("/papers/{paper_id:int}/sign", opt={"action": "paper:sign"},
           summary="签发问题底稿（组长）")
     async def sign_paper(self, work: CurrentWork, paper_id: Id,
                          data: JSONBody[SignOff]) -> PaperOut:
-        """The team leader signs a reviewed paper; it is frozen from then on."""
+        """The inspection's own leader signs a reviewed paper; it is frozen from then on.
+
+        Anyone else (an office admin who is not that leader included) is
+        refused with 403.
+        """
         return await papers.sign_paper(work, paper_id, data.remark)
 
 

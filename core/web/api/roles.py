@@ -82,8 +82,12 @@ class RoleController(Controller):
                      role: FromPath[str]) -> dict[str, str]:
         """Take a role back (audited)."""
         runtime = runtime_of(state)
-        if not await revoke_role(runtime.db, runtime.authz, tenant_id=tenant_info.id,
-                                 tenant_code=tenant_info.code, username=username[:64],
-                                 role=role[:32], actor=actor_of(request)):
+        try:
+            removed = await revoke_role(runtime.db, runtime.authz, tenant_id=tenant_info.id,
+                                        tenant_code=tenant_info.code, username=username[:64],
+                                        role=role[:32], actor=actor_of(request))
+        except GrantError as exc:
+            raise InputError([FieldError(exc.field, exc.message, "path")]) from None
+        if not removed:
             raise NotFoundException("该账号在本机构没有此角色")
         return {"username": username, "role": role, "status": "revoked"}

@@ -26,9 +26,11 @@ from core.identity.sessions import (
     COOKIE,
     CSRF_FIELD,
     SessionPolicy,
+    cookie_name,
     create_session,
     revoke_session,
 )
+from core.identity.shared_throttle import SharedLoginThrottle
 from core.identity.throttle import LoginThrottle
 from core.runtime import Runtime, runtime_of
 from core.web.middleware import anonymous_message
@@ -40,6 +42,7 @@ __all__ = [
     "identity_handlers",
     "login_throttle",
     "safe_next",
+    "session_cookie",
 ]
 
 LOGIN_CSRF_COOKIE = "xuncha_login_csrf"
@@ -56,11 +59,20 @@ def identity_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return {"principal": user, "csrf_token": getattr(user, "csrf_token", None)}
 
 
-def login_throttle(state: State) -> LoginThrottle:
-    """The app's throttle of failed sign-ins per client address (made on first use)."""
-    throttle = getattr(state, "login_throttle", None)
+def session_cookie(request: Request[Any, Any, Any], base: str = COOKIE) -> str:
+    """The name of cookie ``base`` in this deployment (one per port, see ``cookie_name``)."""
+    return cookie_name(base, runtime_of(request.app.state).settings.port)
+
+
+def login_throttle(state: State) -> LoginThrottle | SharedLoginThrottle:
+    """The app's throttle of failed sign-ins (made on first use): in the database on
+    PostgreSQL, so every process of the deployment counts the same failures; in
+    memory on SQLite (one process)."""
+    throttle: LoginThrottle | SharedLoginThrottle | None = getattr(state, "login_throttle",
+                                                                   None)
     if throttle is None:
-        throttle = LoginThrottle()
+        db = runtime_of(state).db
+        throttle = SharedLoginThrottle(db) if db.postgres else LoginThrottle()
         state.login_throttle = throttle
     return throttle
 
@@ -91,8 +103,9 @@ def _login_page(request: Request[Any, Any, Any], *, status: int = 200, message: 
     }
     return Template(
         "identity/login.html", context=context, status_code=status, media_type=MediaType.HTML,
-        cookies=[Cookie(key=LOGIN_CSRF_COOKIE, value=token, path="/login", httponly=True,
-                        samesite="strict", secure=_secure(request))],
+        cookies=[Cookie(key=session_cookie(request, LOGIN_CSRF_COOKIE), value=token,
+                        path="/login", httponly=True, samesite="strict",
+                        secure=_secure(request))],
         headers={"Cache-Control": "no-store"},
     )
 
@@ -112,7 +125,8 @@ async def login_submit(request: Request[Any, Any, Any], state: State) -> Respons
     password = str(form.get("password") or "")
     next_path = safe_next(str(form.get("next") or ""))
     shown = username if len(username) <= 64 else ""
-    if not same(str(form.get(CSRF_FIELD) or ""), request.cookies.get(LOGIN_CSRF_COOKIE)):
+    expected = request.cookies.get(session_cookie(request, LOGIN_CSRF_COOKIE))
+    if not same(str(form.get(CSRF_FIELD) or ""), expected):
         return _login_page(request, status=403, message=_FORM_EXPIRED, username=shown,
                            next_path=next_path)
     if not username.strip() or not password:
@@ -134,9 +148,9 @@ async def login_submit(request: Request[Any, Any, Any], state: State) -> Respons
         runtime.db, account.id, now=runtime.clock.now(),
         policy=SessionPolicy.from_settings(runtime.settings), client=f"{client} {agent}")
     response: Response[Any] = Redirect(next_path, status_code=303)
-    response.set_cookie(COOKIE, session.token, path="/", httponly=True, samesite="lax",
-                        secure=_secure(request))
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    response.set_cookie(session_cookie(request), session.token, path="/", httponly=True,
+                        samesite="lax", secure=_secure(request))
+    response.delete_cookie(session_cookie(request, LOGIN_CSRF_COOKIE), path="/login")
     return response
 
 
@@ -154,7 +168,7 @@ async def logout(request: Request[Any, Any, Any], state: State) -> Response[Any]
         response = Response(None, status_code=204, headers={"HX-Redirect": "/login"})
     else:
         response = Redirect("/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(session_cookie(request), path="/")
     return response
 
 

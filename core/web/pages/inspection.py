@@ -31,13 +31,16 @@ from core.web.api.inspections import kind_labels
 from core.web.deps import CurrentWork
 from core.web.errors import FieldError, InputError, refusal_of
 from core.web.guard import also_requires
+from core.web.pages.closing_views import closing_view
+from core.web.pages.forms import is_htmx, may
 from core.web.pages.home import page_context
+from core.web.pages.onsite import onsite_context
 from core.web.pages.papers import paper_page_handlers
 from core.web.pages.views import inspection_view, org_names, stage_badge
 from core.web.params import MAX_ID, Id, Offset
 from core.work import Work
 
-__all__ = ["LEDGER_PAGE", "ROUNDS_PAGE", "StageForm", "is_htmx", "workflow_pages"]
+__all__ = ["LEDGER_PAGE", "ROUNDS_PAGE", "StageForm", "inspection_context", "workflow_pages"]
 
 ROUNDS_PAGE = 10
 """Rounds per page of the rounds page."""
@@ -54,13 +57,6 @@ class StageForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     remark: Annotated[str, msgspec.Meta(max_length=500)] = ""
     carry_over: bool = False
     retention: Annotated[str, msgspec.Meta(max_length=16)] = ""
-
-
-def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    """Whether htmx sent the request and wants a fragment (not a history restore)."""
-    headers = request.headers
-    return (headers.get("hx-request") == "true"
-            and headers.get("hx-history-restore-request") != "true")
 
 
 def _query_id(value: str, field: str) -> int | None:
@@ -80,8 +76,8 @@ def _query_id(value: str, field: str) -> int | None:
 # role allowed only page:view (a city supervisor) would read here what the API refuses it.
 @get("/t/{tenant:str}/rounds", opt={"action": "page:view"}, include_in_schema=False,
      guards=[also_requires("plan:read", "inspection:read")])
-async def rounds_page(state: State, work: CurrentWork, year: QueryText = "",
-                      offset: Offset = 0) -> Template:
+async def rounds_page(request: Request[Any, Any, Any], state: State, work: CurrentWork,
+                      year: QueryText = "", offset: Offset = 0) -> Template:
     """The tenant's rounds, newest first, each with its inspections; filtered by year."""
     session = work.session
     picked = year.strip()
@@ -111,6 +107,8 @@ async def rounds_page(state: State, work: CurrentWork, year: QueryText = "",
 
     context = await page_context(
         state, work.tenant, rounds=shown, by_round=by_round, years=years, year=picked,
+        may_plan=await may(request, "plan:write"),
+        may_plan_inspections=await may(request, "inspection:write"),
         total=total, offset=offset,
         prev=page_url(max(offset - ROUNDS_PAGE, 0)) if offset else "",
         next=page_url(offset + ROUNDS_PAGE) if offset + ROUNDS_PAGE < total else "")
@@ -120,19 +118,34 @@ async def rounds_page(state: State, work: CurrentWork, year: QueryText = "",
 # ---------------------------------------------------------------- one inspection
 
 
-async def _inspection_context(state: State, work: Work, inspection_id: int, *,
-                              errors: list[str] | None = None, notice: str = "",
-                              form: StageForm | None = None) -> dict[str, Any]:
+async def _inspection_context(request: Request[Any, Any, Any], state: State, work: Work,
+                              inspection_id: int, *, errors: list[str] | None = None,
+                              notice: str = "", form: StageForm | None = None,
+                              **extra: Any) -> dict[str, Any]:
     view = await inspection_view(work, runtime_of(state), inspection_id)
-    return await page_context(state, work.tenant, **view, errors=errors or [], notice=notice,
-                              form=form or StageForm())
+    closing = await closing_view(work, view["insp"], request)
+    onsite = await onsite_context(request, work, view["insp"])
+    extra = {"fe": {}, "fv": {}, **extra}
+    return await page_context(state, work.tenant, **{**onsite, **view}, **closing,
+                              errors=errors or [], notice=notice, form=form or StageForm(),
+                              may_write=await may(request, "inspection:write"),
+                              may_team=await may(request, "team:write"),
+                              may_advance=await may(request, "inspection:advance"), **extra)
+
+
+async def inspection_context(request: Request[Any, Any, Any], state: State, work: Work,
+                             inspection_id: int, **extra: Any) -> dict[str, Any]:
+    """Everything the inspection page shows to this request's account, plus ``extra``
+    (a refused form's ``fe`` errors and ``fv`` values by form name)."""
+    return await _inspection_context(request, state, work, inspection_id, **extra)
 
 
 @get("/t/{tenant:str}/inspections/{inspection_id:int}", opt={"action": "page:view"},
      include_in_schema=False, guards=[also_requires("inspection:read")])
-async def inspection_page(state: State, work: CurrentWork, inspection_id: Id) -> Template:
-    """One inspection: stages, deadlines, timeline, team, papers, findings, clue counts."""
-    context = await _inspection_context(state, work, inspection_id)
+async def inspection_page(request: Request[Any, Any, Any], state: State, work: CurrentWork,
+                          inspection_id: Id) -> Template:
+    """One inspection: stages, deadlines, timeline, team, papers, findings, clues, forms."""
+    context = await _inspection_context(request, state, work, inspection_id)
     return Template("inspection/inspection.html", context=context)
 
 
@@ -172,12 +185,13 @@ async def stage_form(
         if not errors:
             return Redirect(f"/t/{work.tenant.code}/inspections/{inspection_id}",
                             status_code=303)
-        context = await _inspection_context(state, work, inspection_id, errors=errors,
-                                            form=data)
+        context = await _inspection_context(request, state, work, inspection_id,
+                                            errors=errors, form=data)
         return Template("inspection/inspection.html", context=context, status_code=status)
-    context = await _inspection_context(state, work, inspection_id, errors=errors,
+    context = await _inspection_context(request, state, work, inspection_id, errors=errors,
                                         notice=notice, form=data if errors else None)
-    return Template("inspection/inspection_body.html", context=context)
+    # A refusal keeps its status: htmx swaps 4xx form answers in (base.html).
+    return Template("inspection/inspection_body.html", context=context, status_code=status)
 
 
 # ---------------------------------------------------------------- the ledger
@@ -245,7 +259,8 @@ async def ledger_page(
                   if spec.inspection_id is not None else None)
     context.update(
         rounds=rounds, orgs=sorted(orgs.items(), key=lambda kv: kv[1]),
-        statuses=list(ITEM_STATUS_LABELS.items()), inspection=inspection)
+        statuses=list(ITEM_STATUS_LABELS.items()), inspection=inspection,
+        can_scan=await may(request, "rectification:scan"))
     return Template("inspection/ledger.html",
                     context=await page_context(state, work.tenant, **context))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.clock import CHINA
 from core.inspection.common import STAGES, load_inspection, stage_rank
+from core.inspection.inspections import EDITABLE
 from core.inspection.ledger_query import OVERDUE_STATUSES
 from core.inspection.model import (
     CLUE_GRADE_LABELS,
@@ -56,7 +57,9 @@ __all__ = [
     "label",
     "moment",
     "org_names",
+    "overdue_warnings",
     "stage_badge",
+    "stage_move",
     "stage_progress",
 ]
 
@@ -130,6 +133,36 @@ def deadlines(inspection: dict[str, Any], today: date) -> list[dict[str, Any]]:
     return out
 
 
+def stage_move(current: str, to: Stage) -> dict[str, Any]:
+    """A stage the inspection may enter, labelled by its direction.
+
+    Only a move to an earlier stage (the secretary's meeting returning the
+    report: 审议 → 形成报告) is a return; every other move goes forward.
+    """
+    back = stage_rank(to.value) < stage_rank(current)
+    text = f"退回“{STAGE_LABELS[to]}”（报告须修改）" if back else f"转入“{STAGE_LABELS[to]}”"
+    return {"code": to.value, "label": STAGE_LABELS[to], "back": back, "text": text}
+
+
+def overdue_warnings(inspection: dict[str, Any], today: date) -> list[str]:
+    """Warnings about planned dates the inspection has passed without moving on.
+
+    An inspection still on site after its planned withdrawal day, or not yet
+    on site after its planned arrival day, is late; the warning says by how
+    many days.
+    """
+    out = []
+    stage, start, end = inspection["stage"], inspection["onsite_start"], inspection["onsite_end"]
+    if stage == Stage.onsite.value and end is not None and end < today:
+        out.append(f"计划于 {end} 撤离，已超期 {(today - end).days} 天仍在进驻中，"
+                   "请尽快撤离或调整计划撤离日期。")
+    before = (Stage.planned.value, Stage.authorized.value, Stage.briefing.value)
+    if stage in before and start is not None and start < today:
+        out.append(f"计划于 {start} 进驻，已过 {(today - start).days} 天仍未进驻，"
+                   "请推进环节或修改计划进驻日期。")
+    return out
+
+
 async def org_names(work: Work, ids: set[int]) -> dict[int, str]:
     """Names of the tenant's orgs ``ids``."""
     if not ids:
@@ -154,8 +187,12 @@ def _log_entry(row: dict[str, Any]) -> dict[str, Any]:
             "at": moment(row["at"]), "remark": row["remark"]}
 
 
-def _member(row: dict[str, Any], tenant_names: dict[str, str]) -> dict[str, Any]:
+def _member(row: dict[str, Any], tenant_names: dict[str, str], now: datetime) -> dict[str, Any]:
+    released = row["released_at"]
+    if released is not None and released.tzinfo is None:
+        released = released.replace(tzinfo=UTC)
     return {
+        "active": released is None or released > now,
         "name": row["name"], "role_label": label(TEAM_ROLE_LABELS, row["role"]),
         "home": tenant_names.get(row["home_tenant"], row["home_tenant"]),
         "home_unit": row["home_unit"], "recusal": bool(row["recusal_declared"]),
@@ -172,7 +209,7 @@ async def _findings(work: Work, rows: list[dict[str, Any]], names: dict[int, str
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(row["category"], []).append({
-            "title": row["title"], "org": names.get(row["org_id"], ""),
+            "id": row["id"], "title": row["title"], "org": names.get(row["org_id"], ""),
             "severity": row["severity"], "severity_label": label(SEVERITY_LABELS, row["severity"]),
             "source_label": label(SOURCE_LABELS, row["source"]),
             "fix_now": bool(row["fix_now"]), "shared": bool(row["shared"]),
@@ -230,7 +267,7 @@ async def inspection_view(work: Work, runtime: Runtime, inspection_id: int) -> d
         else "",
         "deadlines": deadlines(insp, today),
         "timeline": [_log_entry(r) for r in logs],
-        "team": [_member(m, tenant_names) for m in members],
+        "team": [_member(m, tenant_names, work.clock.now()) for m in members],
         "papers": [{
             "id": p["id"], "number": p["number"], "title": p["title"],
             "org": names.get(p["org_id"], ""), "status": p["status"],
@@ -241,7 +278,9 @@ async def inspection_view(work: Work, runtime: Runtime, inspection_id: int) -> d
         "finding_total": sum(len(g["entries"]) for g in findings),
         "clues": await _clue_counts(work, inspection_id),
         "ledger": {"count": items, "overdue": overdue},
-        "next_stages": [{"code": s.value, "label": STAGE_LABELS[s]} for s in next_stages],
+        "next_stages": [stage_move(insp["stage"], s) for s in next_stages],
+        "warnings": overdue_warnings(insp, today),
+        "editable": Stage(insp["stage"]) in EDITABLE,
         "can_carry_over": Stage.sustained in next_stages,
         "can_archive": Stage.archived in next_stages,
         "retentions": list(RETENTION_LABELS.items()),
