@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from core.db import Database
 from core.db.migrate import MigrationError, migrate
 from core.db.rls import role_of
 from core.plugins import PluginError, Plugins, enabled_for
-from core.settings import Settings, SettingsError, load_settings
+from core.settings import Settings, SettingsError, configure_logging, load_settings
 from core.tenancy.loader import TenantFileError, load_tree, sync_tree
 from core.tenancy.model import ORG_KIND_LABELS
 from core.tenancy.tables import Org, OrgKind
@@ -109,20 +110,34 @@ def cli() -> None:
 @click.option("--host", default=None, help="监听地址（默认 127.0.0.1，或 XUNCHA_HOST）")
 @click.option("--port", type=int, default=None, help="监听端口（默认 8000，或 XUNCHA_PORT）")
 @click.option("--no-migrate", is_flag=True, help="启动前不执行数据库迁移")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="工作进程数；大于 1 时须使用 PostgreSQL 与外部 NATS（XUNCHA_NATS_URL）")
 @pass_context
-def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool) -> None:
-    """启动 Web 服务（启动前自动执行数据库迁移）。"""
+def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool,
+          workers: int) -> None:
+    """启动 Web 服务（启动前自动执行数据库迁移）。
+
+    多个工作进程（--workers，或多台主机经反向代理）共用一个 PostgreSQL 数据库时，
+    每个机构的同步发布、同步消费、定时任务由选举出的一个进程执行，登录限制在数据库中共享。
+    """
     import uvicorn
 
     try:
         settings = load_settings(host=host, port=port)
     except SettingsError as exc:
         fail(str(exc))
+    if workers > 1 and not (settings.is_postgres and settings.nats_url):
+        fail("--workers 大于 1 时须使用 PostgreSQL（XUNCHA_DATABASE_URL）和外部 NATS"
+             "（XUNCHA_NATS_URL）：SQLite 数据库与内置 nats-server 只能由一个进程使用")
     ctx._settings = settings
+    configure_logging(settings)
     if not no_migrate:
         _migrate(ctx)
     if settings.nats_url:
         run(lambda: _probe_nats(settings))
+    if workers > 1:
+        _serve_workers(settings, workers)
+        return
     from core.app import create_app
 
     app = create_app(settings, ctx.plugins)
@@ -137,6 +152,22 @@ def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool) ->
         click.echo("巡察工作平台已停止。")
     else:
         fail("服务未能启动（数据库或 NATS 不可用，或端口被占用），详见上方日志")
+
+
+def _serve_workers(settings: Settings, workers: int) -> None:
+    """Run ``workers`` uvicorn worker processes on one socket; each builds its app from
+    the environment (the host and port chosen here are passed on through it)."""
+    from uvicorn.supervisors import Multiprocess
+
+    from core.web.proxies import server_config
+
+    os.environ["XUNCHA_HOST"] = settings.host
+    os.environ["XUNCHA_PORT"] = str(settings.port)
+    config = server_config("core.app:worker_app", settings, workers=workers)
+    click.echo(f"巡察工作平台已就绪：{workers} 个工作进程，请在浏览器中打开 "
+               f"http://{settings.host}:{settings.port}/（按 Ctrl-C 停止）")
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    click.echo("巡察工作平台已停止。")
 
 
 async def _probe_nats(settings: Settings) -> None:
@@ -382,6 +413,15 @@ def audit_verify(ctx: Context, code: str | None) -> None:
 def version() -> None:
     """显示版本。"""
     click.echo(f"xuncha {__version__}")
+
+
+def _add_commands() -> None:
+    from core.cli.plugin_new import add_commands
+
+    add_commands(cli)
+
+
+_add_commands()
 
 
 def main() -> None:
