@@ -25,6 +25,7 @@ demo: $(STAMP)
 demo-single: $(STAMP)
 	XUNCHA_HOME=$(DEMO_SINGLE_HOME) $(BIN)/xuncha tenants sync tenants/demo
 	XUNCHA_HOME=$(DEMO_SINGLE_HOME) $(BIN)/xuncha demo seed
+	XUNCHA_HOME=$(DEMO_SINGLE_HOME) $(BIN)/xuncha demo accounts
 	XUNCHA_HOME=$(DEMO_SINGLE_HOME) $(BIN)/xuncha serve
 
 # The dependency audit passes offline, saying loudly that it was skipped.

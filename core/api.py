@@ -11,48 +11,75 @@ The names, by group (the same groups as ``docs/internals.md``):
 - hooks and plugins: ``hookimpl``, ``enabled_for``;
 - errors: ``DomainError``, ``FieldError``, ``Invalid``, ``Conflict``, ``NotFound``,
   ``Forbidden``;
+- special inspections: ``ExtraFields``, ``ChecklistItem``, ``ReportSection``,
+  ``InspectionStatistic`` (returned by hooks), ``read_checklist``, ``checklist_gaps``,
+  ``inspection_statistics``, ``ChecklistMark``, ``ChecklistMarked``;
 - contributions returned by hooks: ``MenuItem``, ``Permission``, ``PolicyRule``,
   ``SyncSubject``, ``InspectionKind``, ``FindingCategory``, ``CoverageTarget``,
-  ``EvaluationIndicator``, ``TeamCandidate``, ``RecusalConflict``, ``TenantSetting``,
-  ``GrantTarget``;
+  ``EvaluationIndicator`` with its ``EvaluationDeduction`` items, ``TeamCandidate``,
+  ``RecusalConflict``, ``CadreAppraisal``, ``TenantSetting``,
+  ``GrantTarget``, the desk's ``DeskItem``, ``DeskEntry``, ``DeskLevel``, ``DeskViewer``
+  (and ``desk_level``: a due date's urgency);
 - the unit of work, tenants, runtime, events and the workflow's events;
 - tables a plugin may read (never write): ``Org``, ``Tenant``, ``Term``, ``Round``,
-  ``Inspection``, ``InspectionTarget``, ``Finding``, ``Clue``, ``RectificationItem``...;
+  ``Inspection``, ``InspectionTarget``, ``TeamMember``, ``Finding``, ``Clue``,
+  ``RectificationItem``, ``RectificationReport``, ``WorkingPaper``...;
 - read functions (preferred to the tables): ``list_orgs``, ``list_terms``,
   ``list_rounds``, ``inspections_with_targets``, the ledger's reads;
-- services: ``create_inspection``, ``create_items``, sync memos;
+- services: ``create_inspection``, ``receive_inspection``, ``create_items``, the team's
+  ``add_member`` with ``MemberIn``, sync memos; ``run_in_tenant`` for a plugin's CLI command;
 - codes and labels: ``Stage``, ``stage_rank``, ``OrgKind``, ``*_LABELS``...;
 - routes and pages: ``CurrentWork``, ``CurrentTenant``, ``Session``, ``require_action``
   (every route also declares ``opt={"action": ...}``), ``Id``, ``Limit``, ``Offset``,
-  ``Page``, ``page_context``, ``runtime_of`` for the few that need the runtime.
+  ``Page``, ``page_context``, ``runtime_of`` for the few that need the runtime;
+- pages that poll: ``sync_version``, ``data_version``, ``etag_of``, ``unchanged``,
+  ``not_modified``, ``live_headers`` (ETag and 304 while the data is unchanged);
+- forms: ``parse_form``, ``form_errors``, ``FormErrors``, ``done``, ``is_htmx``, ``may``
+  (the pattern of ``core/web/pages/forms.py``: Chinese refusals beside their fields).
 """
 
 from __future__ import annotations
 
 from core.audit.chain import verify as verify_chain
 from core.audit.tables import GENESIS, AuditEntry, AuditHead
+from core.cli.tenant_work import run_in_tenant
 from core.clock import CHINA
 from core.contributions import (
+    CadreAppraisal,
+    ChecklistItem,
     CoverageTarget,
+    DeskEntry,
+    DeskItem,
+    DeskLevel,
+    DeskViewer,
+    EvaluationDeduction,
     EvaluationIndicator,
+    ExtraFields,
     FindingCategory,
     GrantTarget,
     InspectionKind,
+    InspectionStatistic,
     MenuItem,
     Permission,
     PolicyRule,
     RecusalConflict,
+    ReportSection,
     SyncSubject,
     TeamCandidate,
     TenantSetting,
 )
 from core.db import TenantSession
+from core.db.versions import data_version
 from core.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound
 from core.events import Envelope, Event
 from core.fields import IdField
 from core.hookspecs import hookimpl
+from core.inspection.checklist import checklist_gaps, inspection_statistics, read_checklist
 from core.inspection.common import stage_rank
+from core.inspection.desk import level_of as desk_level
+from core.inspection.evaluation import CORE_INDICATORS
 from core.inspection.events import (
+    ChecklistMarked,
     ClueChanged,
     ClueClosed,
     ClueRecorded,
@@ -73,27 +100,36 @@ from core.inspection.model import (
     RECEIVING_BODY_LABELS,
     SEVERITY_LABELS,
     STAGE_LABELS,
+    TEAM_ROLE_LABELS,
     ClueStatus,
     Escalation,
     ItemStatus,
     Stage,
+    TeamRole,
 )
-from core.inspection.planning import create_inspection
+from core.inspection.planning import create_inspection, receive_inspection
 from core.inspection.planning import kind_labels as inspection_kinds
 from core.inspection.queries import inspections_with_targets, list_orgs, list_rounds, list_terms
 from core.inspection.tables import (
+    ChecklistMark,
     Clue,
     Finding,
     Inspection,
+    InspectionLog,
     InspectionTarget,
     RectificationItem,
+    RectificationReport,
     Round,
+    TeamMember,
     Term,
+    WorkingPaper,
+    WorkingPaperRevision,
 )
+from core.inspection.team import MemberIn, add_member
 from core.pagination import Page
 from core.plugins import enabled_for
 from core.runtime import Runtime, runtime_of
-from core.sync.memos import read_memos, write_memo
+from core.sync.memos import read_memos, sync_version, write_memo
 from core.sync.tables import Replica
 from core.tenancy.model import ORG_KIND_LABELS, TenantInfo
 from core.tenancy.registry import TenantRegistry
@@ -101,8 +137,9 @@ from core.tenancy.tables import Org, OrgKind, Tenant
 from core.web.deps import CurrentTenant, CurrentWork, Session
 from core.web.errors import refusal_of, translate
 from core.web.guard import require_action
+from core.web.pages.conditional import etag_of, live_headers, not_modified, unchanged
+from core.web.pages.forms import FormErrors, done, form_errors, is_htmx, may, parse_form
 from core.web.pages.home import page_context
-from core.web.pages.inspection import is_htmx
 from core.web.pages.views import moment
 from core.web.params import Id, Limit, Offset
 from core.work import Work
@@ -111,6 +148,7 @@ __all__ = [
     "CHINA",
     "CLUE_GRADE_LABELS",
     "CLUE_STATUS_LABELS",
+    "CORE_INDICATORS",
     "ESCALATION_LABELS",
     "GENESIS",
     "ITEM_STAGES",
@@ -119,8 +157,13 @@ __all__ = [
     "RECEIVING_BODY_LABELS",
     "SEVERITY_LABELS",
     "STAGE_LABELS",
+    "TEAM_ROLE_LABELS",
     "AuditEntry",
     "AuditHead",
+    "CadreAppraisal",
+    "ChecklistItem",
+    "ChecklistMark",
+    "ChecklistMarked",
     "Clue",
     "ClueChanged",
     "ClueClosed",
@@ -131,24 +174,33 @@ __all__ = [
     "CoverageTarget",
     "CurrentTenant",
     "CurrentWork",
+    "DeskEntry",
+    "DeskItem",
+    "DeskLevel",
+    "DeskViewer",
     "DomainError",
     "Envelope",
     "Escalation",
+    "EvaluationDeduction",
     "EvaluationIndicator",
     "Event",
+    "ExtraFields",
     "FieldError",
     "Finding",
     "FindingCategory",
     "FindingChanged",
     "FindingRecorded",
     "Forbidden",
+    "FormErrors",
     "GrantTarget",
     "Id",
     "IdField",
     "Inspection",
     "InspectionKind",
+    "InspectionLog",
     "InspectionPlanned",
     "InspectionStageChanged",
+    "InspectionStatistic",
     "InspectionTarget",
     "Invalid",
     "ItemOut",
@@ -156,6 +208,7 @@ __all__ = [
     "ItemsIn",
     "ItemsOut",
     "Limit",
+    "MemberIn",
     "MenuItem",
     "NotFound",
     "Offset",
@@ -166,14 +219,18 @@ __all__ = [
     "PolicyRule",
     "RectificationItem",
     "RectificationItemChanged",
+    "RectificationReport",
     "RecusalConflict",
     "Replica",
+    "ReportSection",
     "Round",
     "Runtime",
     "Session",
     "Stage",
     "SyncSubject",
     "TeamCandidate",
+    "TeamMember",
+    "TeamRole",
     "Tenant",
     "TenantInfo",
     "TenantRegistry",
@@ -181,12 +238,22 @@ __all__ = [
     "TenantSetting",
     "Term",
     "Work",
+    "WorkingPaper",
+    "WorkingPaperRevision",
+    "add_member",
+    "checklist_gaps",
     "create_inspection",
     "create_items",
+    "data_version",
+    "desk_level",
+    "done",
     "enabled_for",
+    "etag_of",
     "finding_categories",
+    "form_errors",
     "hookimpl",
     "inspection_kinds",
+    "inspection_statistics",
     "inspections_with_targets",
     "is_htmx",
     "is_overdue",
@@ -194,15 +261,24 @@ __all__ = [
     "list_orgs",
     "list_rounds",
     "list_terms",
+    "live_headers",
+    "may",
     "moment",
+    "not_modified",
     "org_names",
     "page_context",
+    "parse_form",
+    "read_checklist",
     "read_memos",
+    "receive_inspection",
     "refusal_of",
     "require_action",
+    "run_in_tenant",
     "runtime_of",
     "stage_rank",
+    "sync_version",
     "translate",
+    "unchanged",
     "verify_chain",
     "write_memo",
 ]

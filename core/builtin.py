@@ -9,9 +9,11 @@ first and stops last) unless a plugin marks its own implementation
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.contributions import (
+    DeskItem,
+    DeskViewer,
     EvaluationIndicator,
     FindingCategory,
     GrantTarget,
@@ -22,6 +24,9 @@ from core.contributions import (
 )
 from core.hookspecs import hookimpl
 from core.inspection.permissions import WORKFLOW_PERMISSIONS
+
+if TYPE_CHECKING:
+    from core.work import Work
 
 __all__: list[str] = []
 
@@ -54,9 +59,18 @@ def xuncha_event_types() -> list[type[Any]]:
 def xuncha_menu_items() -> list[MenuItem]:
     return [
         MenuItem(label="首页", path="", order=0),
+        MenuItem(label="被巡察对象", path="orgs", order=5),
         MenuItem(label="巡察轮次", path="rounds", order=10),
         MenuItem(label="整改台账", path="ledger", order=20),
+        MenuItem(label="系统管理", path="admin/accounts", order=90, action="account:manage"),
     ]
+
+
+@hookimpl(tryfirst=True)
+async def xuncha_desk_items(work: Work, viewer: DeskViewer) -> list[DeskItem]:
+    from core.inspection.desk import core_desk_items
+
+    return await core_desk_items(work, viewer)
 
 
 @hookimpl(tryfirst=True)
@@ -96,10 +110,14 @@ def xuncha_permissions() -> list[Permission]:
         Permission(action="org:read", label="查看被巡察对象"),
         Permission(action="org:write", label="维护被巡察对象"),
         Permission(action="page:view", label="浏览页面"),
+        Permission(action="desk:view", label="查看本人工作台（待办事项）"),
         Permission(action="me:read", label="查看本人账号"),
         Permission(action="token:manage", label="管理本人的 API 令牌"),
         Permission(action="role:manage", label="授予和收回角色"),
         Permission(action="role:read", label="查看角色和授权"),
+        Permission(action="account:read", label="查看本机构账号"),
+        Permission(action="account:manage", label="管理本机构账号（创建、停用、重置密码）"),
+        Permission(action="setting:manage", label="修改本机构设置和启用的插件"),
         Permission(action="audit:head", label="查看审计链链头"),
         Permission(action="evaluation:read", label="查看后评估指标"),
         *WORKFLOW_PERMISSIONS,
@@ -131,20 +149,23 @@ def xuncha_evaluation_indicators() -> list[EvaluationIndicator]:
 def xuncha_tenant_settings() -> list[TenantSetting]:
     return [
         TenantSetting(key="notice_days_before_arrival", label="进驻前通知提前天数",
-                      default=10, unit="天"),
+                      default=10, unit="天", minimum=1, maximum=60),
         TenantSetting(key="report_months_after_withdrawal", label="撤离后报告期限",
-                      default=1, unit="个月"),
+                      default=1, unit="个月", minimum=1, maximum=12),
         TenantSetting(key="rectification_report_months", label="反馈后整改报告期限",
-                      default=2, unit="个月"),
+                      default=2, unit="个月", minimum=1, maximum=12),
         TenantSetting(key="clue_reply_months", label="线索移交后反馈期限",
-                      default=3, unit="个月"),
-        TenantSetting(key="rounds_per_year", label="每年巡察轮次", default=3, unit="轮"),
-        TenantSetting(key="term_years", label="每届年限", default=5, unit="年"),
+                      default=3, unit="个月", minimum=1, maximum=12),
+        TenantSetting(key="rounds_per_year", label="每年巡察轮次", default=3, unit="轮",
+                      minimum=1, maximum=12),
+        TenantSetting(key="term_years", label="每届年限", default=5, unit="年",
+                      minimum=1, maximum=10),
         TenantSetting(key="escalation_interval_days", label="超期督办升级间隔",
-                      default=10, unit="天"),
-        TenantSetting(key="team_access_until", label="巡察组授权截止（withdrawn 撤离时 / "
-                      "report_signed 报告组长审签时）", default="withdrawn"),
-        TenantSetting(key="attachment_max_mb", label="附件大小上限", default=50, unit="MB"),
+                      default=10, unit="天", minimum=1, maximum=90),
+        TenantSetting(key="team_access_until", label="巡察组授权截止", default="withdrawn",
+                      choices=(("withdrawn", "撤离时"), ("report_signed", "报告经组长审签时"))),
+        TenantSetting(key="attachment_max_mb", label="附件大小上限", default=50, unit="MB",
+                      minimum=1, maximum=1024),
     ]
 
 
@@ -159,7 +180,7 @@ async def xuncha_startup(app: Any) -> None:
 
         runtime.sync = SyncService(runtime)
         await runtime.sync.start()
-    scanner = OverdueScanner(runtime)
+    scanner = OverdueScanner(runtime, runtime.settings.overdue_scan_seconds)
     app.state.overdue_scanner = scanner
     await scanner.start()
 

@@ -33,15 +33,22 @@ if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
 
     from core.contributions import (
+        CadreAppraisal,
+        ChecklistItem,
         CoverageTarget,
+        DeskItem,
+        DeskViewer,
         EvaluationIndicator,
+        ExtraFields,
         FindingCategory,
         GrantTarget,
         InspectionKind,
+        InspectionStatistic,
         MenuItem,
         Permission,
         PolicyRule,
         RecusalConflict,
+        ReportSection,
         SyncSubject,
         TeamCandidate,
         TenantSetting,
@@ -209,7 +216,8 @@ def xuncha_coverage_targets(tenant: TenantInfo) -> MaybeAwaitable[list[CoverageT
 def xuncha_evaluation_indicators() -> list[EvaluationIndicator] | None:
     """Evaluation indicators (``EvaluationIndicator``) with default weights.
 
-    Synchronous: a declaration, like inspection kinds.
+    Synchronous: a declaration, like inspection kinds. An indicator's ``scope``
+    is ``unit`` (default) or ``office`` (a city evaluating a county office).
     """
 
 
@@ -217,11 +225,99 @@ def xuncha_evaluation_indicators() -> list[EvaluationIndicator] | None:
 @may_be_async
 def xuncha_recusal_conflicts(
     person: TeamCandidate, inspection: dict[str, Any], orgs: list[dict[str, Any]],
-    tenant: TenantInfo,
+    tenant: TenantInfo, work: Work,
 ) -> MaybeAwaitable[list[RecusalConflict] | None]:
     """Conflicts (``RecusalConflict``) that bar ``person`` from the team inspecting ``orgs``.
 
-    May be async: called when a person is added to a team.
+    May be async: called when a person is added to a team, inside the
+    transaction that adds them; ``work`` is that unit of work (read the
+    plugin's own recusal data through ``work.session``).
+    """
+
+
+@hookspec
+@may_be_async
+def xuncha_cadre_appraisals(work: Work, inspection_id: int
+                            ) -> MaybeAwaitable[list[CadreAppraisal] | None]:
+    """The appraisals (``CadreAppraisal``) of the members of an inspection's team.
+
+    May be async: called when the team page is shown (and by plugins that
+    evaluate cadres); read through ``work.session`` (the inspection's tenant
+    only) and answer nothing for an inspection not yet appraised.
+    """
+
+
+@hookspec
+@may_be_async
+def xuncha_desk_items(work: Work, viewer: DeskViewer) -> MaybeAwaitable[list[DeskItem] | None]:
+    """To-dos (``DeskItem``) of ``viewer`` in ``work``'s tenant, shown on the tenant's home.
+
+    May be async: called for each view of the home page. Answer only what
+    ``viewer`` may act on (``viewer.may(...)``, the team, ``viewer.orgs``,
+    ``viewer.bodies``), read through ``work.session`` (this tenant's rows
+    only), and nothing when there is nothing to do.
+    """
+
+
+@hookspec
+@may_be_async
+def xuncha_stage_check(work: Work, inspection_id: int, kind: str,
+                       stage: str) -> MaybeAwaitable[list[str] | None]:
+    """Chinese reasons to refuse moving inspection ``inspection_id`` (of ``kind``) to ``stage``.
+
+    May be async: called inside the transaction of each forward stage change
+    (and when the page lists what is missing), after the core's own checks;
+    any reason refuses the move (409), naming every reason.
+    """
+
+
+@hookspec
+@may_be_async
+def xuncha_target_check(work: Work, round_id: int, kind: str,
+                        org_ids: list[int]) -> MaybeAwaitable[list[str] | None]:
+    """Chinese reasons to refuse planning an inspection (of ``kind``) of ``org_ids`` in a round.
+
+    May be async: called inside the transaction that creates an inspection or
+    changes its targets, after the core's own checks; any reason refuses it
+    (409, field ``org_ids``), naming every reason.
+    """
+
+
+@hookspec
+def xuncha_extra_fields() -> list[ExtraFields] | None:
+    """Typed extra fields (``ExtraFields``) of an inspection kind's inspections or findings.
+
+    Synchronous: a declaration, also read by exports built in synchronous code.
+    """
+
+
+@hookspec
+def xuncha_checklist_items() -> list[ChecklistItem] | None:
+    """Checklist items (``ChecklistItem``) of an inspection kind, with their problem library.
+
+    Synchronous: a declaration, like inspection kinds.
+    """
+
+
+@hookspec
+@may_be_async
+def xuncha_report_sections(work: Work, inspection_id: int,
+                           kind: str) -> MaybeAwaitable[list[ReportSection] | None]:
+    """Sections (``ReportSection``) added to the draft report of inspection ``inspection_id``.
+
+    May be async: called when the report is exported; read through
+    ``work.session`` (the inspection's tenant only).
+    """
+
+
+@hookspec
+@may_be_async
+def xuncha_inspection_statistics(work: Work, inspection_id: int,
+                                 kind: str) -> MaybeAwaitable[list[InspectionStatistic] | None]:
+    """Figures (``InspectionStatistic``) of inspection ``inspection_id``, shown and sent up.
+
+    May be async: called when the inspection page is shown and inside the
+    transaction whose changes a county reports up to its city.
     """
 
 

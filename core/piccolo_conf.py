@@ -20,4 +20,7 @@ __all__ = ["APP_REGISTRY", "DB"]
 DB: Engine[Any] = create_engine(load_settings().database_admin_url)
 # The built-in apps; a plugin outside this tree lists its own in a conf of its own.
 APP_REGISTRY = AppRegistry(apps=["core.piccolo_app", "plugins.linkage.piccolo_app",
-                                 "plugins.village_coverage.piccolo_app"])
+                                 "plugins.village_coverage.piccolo_app",
+                                 "plugins.talent_pool.piccolo_app",
+                                 "plugins.elevated_cross.piccolo_app",
+                                 "plugins.evaluation.piccolo_app"])

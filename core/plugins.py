@@ -236,6 +236,14 @@ class Plugins:
         return [impl.plugin_name for impl in reversed(caller.get_hookimpls())
                 if not (impl.wrapper or impl.hookwrapper)]
 
+    def answering(self, hook: str, tenant_plugins: Iterable[str] | None = None) -> list[str]:
+        """The plugins (of those a tenant enabled, if given) that implement ``hook``.
+
+        Tells "no plugin of this tenant answers" apart from "the plugins answered
+        nothing", e.g. to say that appraisals are not recorded in a tenant at all.
+        """
+        return self._answering(hook, tenant_plugins)
+
     def _refuse_awaitables(self, hook: str, values: list[Any], plugin: str | None,
                            tenant_plugins: Iterable[str] | None, kwargs: dict[str, Any]) -> None:
         """Raise when a synchronous hook gave an awaitable, naming the plugin that did."""

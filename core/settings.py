@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["Settings", "SettingsError", "load_settings"]
+__all__ = ["Settings", "SettingsError", "configure_logging", "load_settings"]
 
 ENV_PREFIX = "XUNCHA_"
 
@@ -55,6 +55,9 @@ class Settings:
             (turn off when ``xuncha sync run`` runs them as a separate worker).
         trusted_proxies: addresses or networks of reverse proxies whose
             ``X-Forwarded-For`` is believed (default none: the peer's address counts).
+        overdue_scan_seconds: period of the scheduled overdue scan (run once per
+            period across every process of the deployment).
+        sync_tick_seconds: period of the sync tick (``xuncha_sync_tick``), likewise.
         config_file: the TOML file the settings were read from, if any.
     """
 
@@ -76,6 +79,8 @@ class Settings:
     nats_inbox_prefix: str = "_INBOX"
     sync_in_serve: bool = True
     trusted_proxies: tuple[str, ...] = ()
+    overdue_scan_seconds: int = 3600
+    sync_tick_seconds: int = 60
     config_file: Path | None = field(default=None)
 
     @property
@@ -205,6 +210,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "nats_inbox_prefix": _inbox_prefix,
     "sync_in_serve": _flag,
     "trusted_proxies": _proxies,
+    "overdue_scan_seconds": _int_in(1, 7 * 24 * 3600),
+    "sync_tick_seconds": _int_in(1, 24 * 3600),
 }
 
 
@@ -282,3 +289,12 @@ def load_settings(
 
 def _env_names() -> str:
     return "、".join(ENV_PREFIX + name.upper() for name in ["config", *_PARSERS])
+
+
+def configure_logging(settings: Settings) -> None:
+    """Send the platform's log records (leases taken and lost, scans, sync) to stderr
+    at ``settings.log_level``, one line each with time, level and logger."""
+    import logging
+
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")

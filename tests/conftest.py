@@ -10,29 +10,32 @@ reached the run stops loudly, and fails if ``XUNCHA_REQUIRE_POSTGRES=1``.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from core.app import create_app, piccolo_apps
+from core.app import create_app
 from core.db import Database
-from core.db.migrate import migrate
 from core.plugins import Plugins
-from core.settings import Settings, load_settings
+from core.settings import Settings
 from core.tenancy.loader import sync_tree
-from core.tenancy.model import OrgSpec, TenantSpec
-from core.tenancy.tables import OrgKind, TenantLevel
+from core.testing import clients as _clients
+from core.testing import database as _database
+from core.testing.clients import TESTER, TESTER_PASSWORD, ActingClient, TenantTokens
+from core.testing.database import RunDatabase, make_settings, migrate_database
+from core.testing.tree import TEST_TREE
+
+__all__ = [
+    "BACKEND", "PG_DSN", "REPO", "TESTER", "TESTER_PASSWORD", "TEST_TREE", "ActingClient",
+    "RunDatabase", "TenantTokens", "acting_as", "make_settings", "migrate_database",
+    "office_admin_tokens", "org_rows", "scratch_database",
+]
 
 BACKEND = os.environ.get("XUNCHA_TEST_DB", "sqlite")
 PG_DSN = os.environ.get("XUNCHA_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -40,17 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _pg_reachable() -> str | None:
-    import asyncpg
-
-    async def probe() -> None:
-        conn = await asyncpg.connect(PG_DSN, timeout=5)
-        await conn.close()
-
-    try:
-        asyncio.run(probe())
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return None
+    return _database.pg_unreachable(PG_DSN)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -82,69 +75,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     nats_server.stop()
 
 
-@dataclass(frozen=True)
-class RunDatabase:
-    """URLs of the run's database: the owner (migrations) and the app role."""
-
-    admin_url: str
-    app_url: str
-
-
-def _swap_db(dsn: str, name: str, user: str | None = None) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(dsn)
-    netloc = parts.netloc
-    if user is not None:
-        netloc = user + "@" + netloc.split("@", 1)[-1]
-    return urlunsplit((parts.scheme, netloc, "/" + name, parts.query, parts.fragment))
-
-
-@contextmanager
-def scratch_database(tmp: Path, label: str) -> Iterator[RunDatabase]:
-    """A database of its own: a SQLite file, or on PostgreSQL a new database and
-    a new application role (owning no table, so row-level security binds it),
-    both dropped afterwards."""
-    if BACKEND == "sqlite":
-        url = f"sqlite:///{tmp / (label + '.sqlite3')}"
-        yield RunDatabase(admin_url=url, app_url=url)
-        return
-    import asyncpg
-
-    suffix = secrets.token_hex(4)
-    name, role = f"xuncha_test_{label}_{suffix}", f"xuncha_test_{label}_app_{suffix}"
-
-    async def admin(*statements: str) -> None:
-        conn = await asyncpg.connect(PG_DSN)
-        try:
-            for sql in statements:
-                await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"', f'CREATE ROLE "{role}" LOGIN'))
-    try:
-        yield RunDatabase(admin_url=_swap_db(PG_DSN, name), app_url=_swap_db(PG_DSN, name, role))
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                          f'DROP ROLE IF EXISTS "{role}"'))
+def scratch_database(tmp: Path, label: str) -> AbstractContextManager[RunDatabase]:
+    """A database of its own (see :func:`core.testing.database.scratch_database`)."""
+    return _database.scratch_database(tmp, label, BACKEND, PG_DSN)
 
 
 @pytest.fixture(scope="session")
 def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatabase]:
     with scratch_database(tmp_path_factory.mktemp("db"), "run") as run_database:
         yield run_database
-
-
-def make_settings(home: Path, test_db: RunDatabase, **env: str) -> Settings:
-    """Settings for a test: its own data directory, the run's database."""
-    return load_settings({
-        "XUNCHA_HOME": str(home),
-        "XUNCHA_DATABASE_URL": test_db.app_url,
-        "XUNCHA_DATABASE_ADMIN_URL": test_db.admin_url,
-        "XUNCHA_DATABASE_POOL_SIZE": "4",
-        **env,
-    })
 
 
 @pytest.fixture(scope="session")
@@ -155,41 +94,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory, test_database: RunDatabas
 @pytest.fixture(scope="session")
 def plugins(settings: Settings) -> Plugins:
     return Plugins(settings)
-
-
-async def migrate_database(settings: Settings, plugins: Plugins) -> None:
-    """Apply every migration as the owner (and RLS grants for the app role)."""
-    from core.db.rls import role_of
-
-    admin = Database(settings.database_admin_url)
-    await admin.start()
-    try:
-        app_role = role_of(settings.database_url)
-        same = app_role == role_of(settings.database_admin_url)
-        await migrate(admin, piccolo_apps(plugins), None if same else app_role)
-    finally:
-        await admin.stop()
-
-
-TEST_TREE = [
-    TenantSpec(code="ta", name="甲市委巡察办", level=TenantLevel.city, region="甲市", orgs=[
-        OrgSpec(code="D001", name="甲市财政局", kind=OrgKind.department),
-        OrgSpec(code="D002", name="甲市教育局", kind=OrgKind.department),
-        OrgSpec(code="S01", name="甲市城投集团", kind=OrgKind.soe),
-    ]),
-    TenantSpec(code="ta.one", name="甲一县委巡察办", level=TenantLevel.county, region="甲一县",
-               parent="ta", settings={"rectification_report_months": 3}, orgs=[
-        OrgSpec(code="D001", name="甲一县财政局", kind=OrgKind.department),
-        OrgSpec(code="T01", name="东风镇", kind=OrgKind.township),
-        OrgSpec(code="T01V001", name="张庄村", kind=OrgKind.village, parent="T01"),
-        OrgSpec(code="T01V002", name="李庄村", kind=OrgKind.village, parent="T01"),
-    ]),
-    TenantSpec(code="tb", name="乙市委巡察办", level=TenantLevel.city, region="乙市", orgs=[
-        OrgSpec(code="D001", name="乙市秘密局", kind=OrgKind.department),
-        OrgSpec(code="T09", name="乙西镇", kind=OrgKind.township),
-        OrgSpec(code="T09V001", name="乙西村", kind=OrgKind.village, parent="T09"),
-    ]),
-]
 
 
 @pytest.fixture(scope="session")
@@ -205,33 +109,12 @@ async def database(settings: Settings, plugins: Plugins) -> AsyncIterator[Databa
         await admin.stop()
 
 
-TESTER = "tester"
-"""The account of the shared ``client``: office admin (办主任) of every test tenant."""
-TESTER_PASSWORD = "Inspect2026office"
-
-
 async def office_admin_tokens(database: Database, username: str = "tester",
                               tenants: list[str] | None = None) -> dict[str, str]:
     """Make ``username`` (home ``ta``) office admin of ``tenants`` (default: the test
     tree) with one API token each (tokens are tenant-scoped); returns them by code."""
-    from core.authz.policy import PolicyAdapter
-    from core.identity.accounts import create_account
-    from core.identity.tokens import create_token
-
-    now = datetime.now(UTC)
-    account = await create_account(database, username, "测试管理员", "ta", TESTER_PASSWORD,
-                                   now=now, actor="test")
-    tokens = {}
-    for code in tenants or [spec.code for spec in TEST_TREE]:
-        await PolicyAdapter(database).add_policy("g", "g", [username, "office_admin", code])
-        tenant_id = (await database.fetch(
-            f'SELECT "id" FROM "tenant" WHERE "code" = {database.dialect.mark(1)}',
-            [code]))[0]["id"]
-        made = await create_token(database, account_id=account.id, actor="test",
-                                  tenant_id=tenant_id, tenant_code=code, name="测试",
-                                  days=365, now=now)
-        tokens[code] = made.token
-    return tokens
+    return await _clients.office_admin_tokens(
+        database, tenants or [spec.code for spec in TEST_TREE], username, home="ta")
 
 
 @pytest.fixture(scope="session")
@@ -242,20 +125,6 @@ async def tester_tokens(database: Database) -> dict[str, str]:
     because tests move the clock by weeks, which would expire a session.
     """
     return await office_admin_tokens(database, TESTER)
-
-
-class TenantTokens(httpx.Auth):
-    """Sends the token of the tenant a request's path names (``/t/<code>/``)."""
-
-    def __init__(self, tokens: dict[str, str], default: str) -> None:
-        self.tokens, self.default = tokens, default
-
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
-        parts = request.url.path.split("/")
-        code = parts[2] if len(parts) > 2 and parts[1] == "t" else self.default
-        token = self.tokens.get(code, self.tokens[self.default])
-        request.headers.setdefault("Authorization", f"Bearer {token}")
-        yield request
 
 
 @pytest.fixture(scope="session")
@@ -286,52 +155,13 @@ async def org_rows(database: Database, tenant_id: int) -> list[dict[str, Any]]:
     return await database.tenant(tenant_id).list(Org, limit=None)
 
 
-class ActingClient:
-    """The shared client, acting as another account through its API token."""
-
-    def __init__(self, client: AsyncTestClient[Litestar], token: str) -> None:
-        self.client, self.token = client, token
-
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {self.token}"}
-        return await self.client.request(method, url, headers=headers, **kwargs)
-
-    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("GET", url, **kwargs)
-
-    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("POST", url, **kwargs)
-
-    async def patch(self, url: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("PATCH", url, **kwargs)
-
-    async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("DELETE", url, **kwargs)
-
-
 async def acting_as(app: Litestar, client: AsyncTestClient[Litestar], database: Database,
                     role: str | None, tenant: str, home: str | None = None,
                     scope: str | None = None) -> tuple[ActingClient, str]:
     """A new account (home ``home`` or ``tenant``) holding ``role`` in ``tenant`` (none
     if ``role`` is None), acting through a token scoped to ``tenant``; returns it and
     the username."""
-    from core.identity.accounts import create_account
-    from core.identity.tokens import create_token
-
-    now = datetime.now(UTC)
-    username = f"{(role or 'norole').replace('_', '')}.{secrets.token_hex(4)}"
-    account = await create_account(database, username, "测试人员", home or tenant,
-                                   TESTER_PASSWORD, now=now, actor="test")
-    if role is not None:
-        client.blocking_portal.call(app.state.runtime.authz.grant, username, role, tenant,
-                                    scope)
-    tenant_id = (await database.fetch(
-        f'SELECT "id" FROM "tenant" WHERE "code" = {database.dialect.mark(1)}',
-        [tenant]))[0]["id"]
-    made = await create_token(database, account_id=account.id, actor="test",
-                              tenant_id=tenant_id, tenant_code=tenant, name="测试", days=365,
-                              now=now)
-    return ActingClient(client, made.token), username
+    return await _clients.acting_as(app, client, database, role, tenant, home, scope)
 
 
 @pytest.fixture(scope="session")

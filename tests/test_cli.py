@@ -119,6 +119,15 @@ def test_serve_refuses_unreachable_nats(cli_env: dict[str, str]) -> None:
     assert "无法连接 NATS" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_serve_refuses_workers_without_postgres_and_external_nats(
+        cli_env: dict[str, str]) -> None:
+    # Without XUNCHA_NATS_URL (and on SQLite) the processes could share neither.
+    result = xuncha(cli_env, "serve", "--port", str(free_port()), "--workers", "2")
+    assert result.returncode == 2
+    assert "--workers 大于 1 时须使用 PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.fixture()
 def served(cli_env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
     port = free_port()

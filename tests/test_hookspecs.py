@@ -57,7 +57,7 @@ def test_the_scan_finds_real_call_sites_and_only_those() -> None:
     # Known callers: the recusal check through a constant, the menu in the page layout.
     assert any(s.startswith("core/inspection/recusal.py") for s in SITES[
         "xuncha_recusal_conflicts"])
-    assert any(s.startswith("core/web/pages/home.py") for s in SITES["xuncha_menu_items"])
+    assert any(s.startswith("core/web/pages/layout.py") for s in SITES["xuncha_menu_items"])
     assert any(s.startswith("core/inspection/evaluation.py") for s in SITES[
         "xuncha_evaluation_indicators"])
     # A function implementing a hook is no call site (its name is no string constant).

@@ -41,7 +41,7 @@ from tests.conftest import (
     migrate_database,
     office_admin_tokens,
 )
-from tests.inspection.helpers import new_inspection, org_ids
+from tests.inspection.helpers import api, new_inspection, new_round, org_ids
 from tests.plugin_fixtures import (
     SAMPLE_DIR,
     SAMPLE_MODULE,
@@ -238,7 +238,8 @@ async def test_collect_and_gather_honour_tenant_enablement(
     menu_b = await sample_plugins.gather("xuncha_menu_items", tb.plugins, tenant=tb)
     # Call order between plugins is the plugin manager's business: compare as sets.
     core_menu = [m.label for m in menu_b]  # both cities: the same core entries
-    assert core_menu[:3] == ["首页", "巡察轮次", "整改台账"] and "下级巡察机构" in core_menu
+    assert core_menu[:4] == ["首页", "被巡察对象", "巡察轮次", "整改台账"]
+    assert "下级巡察机构" in core_menu
     assert {m.label for m in menu_a} == {*core_menu, "高标准农田"}
     assert menu_a[0].label == "首页"  # the core's implementations are tryfirst
     county = tenants["ta.one"]
@@ -297,9 +298,12 @@ async def test_sample_recusal_conflicts_for_enabling_tenants(
 
     async def conflicts(person: str, tenant: TenantInfo) -> list[Any]:
         candidate = TeamCandidate(person=person, name="李某", home_tenant="ta.one")
-        return await sample_plugins.gather("xuncha_recusal_conflicts", tenant.plugins,
+        # The built-in talent pool answers from its tables through ``work``; this asks the
+        # sample plugin alone (with every other plugin the tenant enabled).
+        return await sample_plugins.gather("xuncha_recusal_conflicts",
+                                           [*tenant.plugins, "-talent_pool"],
                                            person=candidate, inspection={"id": 1},
-                                           orgs=orgs, tenant=tenant)
+                                           orgs=orgs, tenant=tenant, work=None)
 
     assert await conflicts("conflict-li", ta) == [RecusalConflict(
         reason="李某近三年内曾在甲市财政局工作", org_id=5, rule="worked_there_within_3_years")]
@@ -499,6 +503,35 @@ async def test_plugin_page_renders_its_template(sample_client: Client) -> None:
     assert '<html lang="zh-CN">' in html  # extends the core layout
 
 
+async def test_plugin_to_dos_reach_the_desk_only_where_enabled(sample_client: Client) -> None:
+    title = "王庄村机耕路未按设计施工（待补充村名）"
+    made = await sample_client.post(NOTES.format("ta.one"), json={"title": title})
+    assert made.status_code == 201, made.text
+    desk = (await sample_client.get("/t/ta.one/")).text
+    assert 'id="desk-sample_notes_without_village"' in desk and title in desk
+    assert "待补充所在村的农田记录" in desk
+    other = (await sample_client.get("/t/tb/")).text  # tb disabled the plugin
+    assert "desk-sample_notes_without_village" not in other
+
+
+async def test_a_plugin_refuses_targets_through_the_target_check(
+        sample_client: Client) -> None:
+    round_ = await new_round(sample_client, "ta.one")
+    body = {"round_id": round_["id"], "kind": "farmland", "topic": "高标准农田建设",
+            "org_ids": await org_ids(sample_client, "ta.one", "D001")}
+    before = (await sample_client.get(api("ta.one", "inspections"))).json()["total"]
+    held = await sample_client.post(NOTES.format("ta.one"), json={"title": "暂缓农田巡察"})
+    assert held.status_code == 201, held.text
+    refused = await sample_client.post(api("ta.one", "inspections"), json=body)
+    assert refused.status_code == 409, refused.text
+    assert [(e["field"], e["message"]) for e in refused.json()["errors"]] == [
+        ("org_ids", "本机构已登记“暂缓农田巡察”，暂不能安排农田专项巡察")]
+    assert (await sample_client.get(api("ta.one", "inspections"))).json()["total"] == before
+    regular = await sample_client.post(api("ta.one", "inspections"),
+                                       json={**body, "kind": "regular", "topic": ""})
+    assert regular.status_code == 201, regular.text
+
+
 async def test_tenant_settings_default_comes_from_the_plugin(sample_client: Client) -> None:
     settings = (await sample_client.get("/t/ta.one/api/tenant")).json()["settings"]
     assert settings["farmland_recheck_days"] == 15
@@ -507,7 +540,8 @@ async def test_tenant_settings_default_comes_from_the_plugin(sample_client: Clie
 
 async def test_evaluation_indicators_of_the_enabled_plugins(sample_client: Client) -> None:
     def by_subject(body: dict[str, Any]) -> dict[str, Any]:
-        return {g["subject"]: g for g in body["subjects"]}
+        # the unit scope; the evaluation plugin's office indicators are a scope of their own
+        return {g["subject"]: g for g in body["subjects"] if g["scope"] == "unit"}
 
     enabled = await sample_client.get("/t/ta/api/evaluation/indicators")
     assert enabled.status_code == 200, enabled.text

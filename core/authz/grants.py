@@ -108,7 +108,14 @@ async def grant_role(db: Database, authz: Authorizer, *, tenant_id: int, tenant_
 
 async def revoke_role(db: Database, authz: Authorizer, *, tenant_id: int, tenant_code: str,
                       username: str, role: str, actor: str) -> bool:
-    """Take ``role`` in the tenant from ``username``; False when not held."""
+    """Take ``role`` in the tenant from ``username``; False when not held.
+
+    Raises:
+        GrantError: an office admin taking the role from themself (the tenant could be
+            left with nobody to manage it).
+    """
+    if username == actor and role == Role.office_admin.value:
+        raise GrantError("不能收回自己的巡察办管理员角色，请由其他管理员操作")
     removed = await authz.revoke(username, role, tenant_code)
     if removed:
         await chain.append(db.tenant(tenant_id), actor=actor, action="role.revoke",

@@ -12,6 +12,7 @@ on every change, and other processes are told over NATS to reload.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import logging
 import time
@@ -163,9 +164,13 @@ class Authorizer:
         self.on_change: list[Any] = []
         self._stamp: tuple[Any, ...] | None = None
         self._checked = 0.0
+        self._reloading = asyncio.Lock()
 
     async def load(self) -> None:
         """(Re)load every policy line and rebuild the index."""
+        # The stamp first: a change committed while the lines load shows as a newer
+        # stamp at the next check, never as an index silently older than its stamp.
+        stamp = await self._current_stamp()
         enforcer = casbin.AsyncEnforcer(casbin.Enforcer.new_model(text=MODEL),
                                         PolicyAdapter(self.db))
         await enforcer.load_policy()
@@ -174,13 +179,46 @@ class Authorizer:
             model.model["p"]["p"].policy.append([rule.role, "*", rule.action, rule.effect])
         enforcer.build_role_links()
         self.enforcer = enforcer
-        self._stamp = await self._current_stamp()
+        self._stamp = stamp
         self._checked = time.monotonic()
         self._rebuild()
 
     async def _current_stamp(self) -> tuple[Any, ...]:
+        if self.db.postgres:  # bumped by a trigger in every changing transaction
+            rows = await self.db.fetch('SELECT "version" FROM "policy_version" WHERE "id" = 1')
+            return (int(rows[0]["version"]) if rows else None,)
         rows = await self.db.fetch('SELECT COUNT(*) AS "n", MAX("id") AS "m" FROM "casbin_rule"')
         return (int(rows[0]["n"]), rows[0]["m"])
+
+    async def follow(self) -> bool:
+        """On PostgreSQL, reload when any process changed a policy since the last load.
+
+        Called before every authorization decision: several processes share
+        the database, and a role revoked through one must be refused by every
+        other on its next request. The check is one primary-key read of
+        ``policy_version`` (a trigger on ``casbin_rule`` bumps it in the
+        changing transaction); a reload happens only after a change. On
+        SQLite (one process) nothing is read: :meth:`refresh` covers the CLI.
+
+        Returns:
+            Whether the index was reloaded.
+        """
+        if not self.db.postgres:
+            return False
+        if await self._current_stamp() == self._stamp:
+            return False
+        async with self._reloading:
+            if await self._current_stamp() == self._stamp:
+                return False  # another request of this process reloaded meanwhile
+            await self.reload()
+        return True
+
+    async def _own_change(self) -> None:
+        """Note the stamp after this process changed a policy (SQLite only: on
+        PostgreSQL another process may have changed one in between, so the next
+        :meth:`follow` reloads instead)."""
+        if not self.db.postgres:
+            self._stamp = await self._current_stamp()
 
     async def refresh(self) -> bool:
         """Reload if the policy table changed behind our back (another process without
@@ -289,7 +327,7 @@ class Authorizer:
         if not (added or scoped):
             return False  # held already, with this scope: granting again changes nothing
         self._rebuild()
-        self._stamp = await self._current_stamp()
+        await self._own_change()
         await self._changed()
         return True
 
@@ -307,7 +345,7 @@ class Authorizer:
         await PolicyAdapter(self.db).remove_filtered_policy("s", "s", 0, user, role, tenant)
         self._scopes.pop((user, tenant), None)
         self._rebuild()
-        self._stamp = await self._current_stamp()
+        await self._own_change()
         await self._changed()
         return bool(removed)
 

@@ -16,10 +16,12 @@ from core.contributions import PolicyRule
 __all__ = [
     "CORE_POLICIES",
     "LIAISON_SCOPES",
+    "PRESENCE_ACTIONS",
     "ROLE_LABELS",
     "SIGNED_IN_ACTIONS",
     "TEAM_ROLE_NAMES",
     "Role",
+    "role_from_text",
 ]
 
 
@@ -49,6 +51,21 @@ ROLE_LABELS = {
     Role.city_supervisor: "市级督导（查看县区报送数据）",
 }
 
+def role_from_text(text: str) -> Role | None:
+    """The role named by its code (``office_staff``) or its Chinese label.
+
+    The label may be given whole (``巡察办管理员（办主任）``) or without its
+    remark in brackets (``巡察办管理员``, ``市级督导``); None when nothing matches.
+    """
+    text = text.strip()
+    if text in Role.__members__:
+        return Role(text)
+    for role, label in ROLE_LABELS.items():
+        if text in (label, label.split("（")[0]):
+            return role
+    return None
+
+
 TEAM_ROLE_NAMES = {"leader": Role.team_leader, "deputy": Role.team_deputy,
                    "member": Role.team_member}
 """The role a team place (``TeamMember.role``) holds inside its inspection."""
@@ -59,10 +76,15 @@ LIAISON_SCOPES = {Role.unit_liaison: "org", Role.receiving_liaison: "body"}
 SIGNED_IN_ACTIONS = frozenset({"me:read", "tenant:list", "page:view"})
 """Actions of routes outside any tenant that every signed-in account may take."""
 
-_READ = ["tenant:read", "org:read", "page:view", "plan:read", "inspection:read",
+PRESENCE_ACTIONS = frozenset({"desk:view"})
+"""Actions on nothing but the tenant itself, allowed to anyone holding a role there (a
+liaison's scoped role included) or an authorised team place in one of its inspections, when
+that role allows them: the desk, which lists only the person's own to-dos."""
+
+_READ = ["desk:view", "tenant:read", "org:read", "page:view", "plan:read", "inspection:read",
          "finding:read", "clue:read", "rectification:read", "export:read", "audit:head",
          "evaluation:read"]
-_TEAM = ["tenant:read", "page:view", "inspection:read", "paper:read", "paper:write",
+_TEAM = ["desk:view", "tenant:read", "page:view", "inspection:read", "paper:read", "paper:write",
          "attachment:read", "attachment:write", "finding:read", "finding:write", "clue:read",
          "clue:write", "export:read", "token:manage"]
 
@@ -87,10 +109,11 @@ CORE_POLICIES: list[PolicyRule] = [
     *_allow(Role.team_deputy, [*_TEAM, "paper:review", "report:write"]),
     *_allow(Role.team_leader, [*_TEAM, "paper:review", "paper:sign", "report:write",
                                "clue:read_persons", "clue:refer", "inspection:advance"]),
-    *_allow(Role.unit_liaison, ["tenant:read", "page:view", "finding:read",
+    *_allow(Role.unit_liaison, ["desk:view", "tenant:read", "page:view", "finding:read",
                                 "rectification:read", "rectification:write", "export:read"]),
-    *_allow(Role.receiving_liaison, ["tenant:read", "page:view", "clue:read",
+    *_allow(Role.receiving_liaison, ["desk:view", "tenant:read", "page:view", "clue:read",
                                      "clue:read_persons", "clue:answer"]),
-    *_allow(Role.city_supervisor, ["tenant:read", "page:view", "org:read", "audit:head"]),
+    *_allow(Role.city_supervisor, ["desk:view", "tenant:read", "page:view", "org:read",
+                                   "audit:head"]),
 ]
 """The core's default policies, in every tenant (domain ``*``)."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Varchar
+from piccolo.columns import BigInt, Varchar
 from piccolo.table import Table
 
-__all__ = ["CasbinRule"]
+__all__ = ["CasbinRule", "PolicyVersion"]
 
 
 class CasbinRule(Table, tablename="casbin_rule"):
@@ -24,3 +24,17 @@ class CasbinRule(Table, tablename="casbin_rule"):
     v3 = Varchar(length=100, default="")
     v4 = Varchar(length=100, default="")
     v5 = Varchar(length=100, default="")
+
+
+class PolicyVersion(Table, tablename="policy_version"):
+    """One row whose ``version`` grows with every change of ``casbin_rule``.
+
+    On PostgreSQL a statement trigger on ``casbin_rule`` adds one in the
+    changing transaction, so every process of the deployment sees a grant or
+    revocation (its own, another worker's, the CLI's) on its next request by
+    reading this row (see :meth:`core.authz.policy.Authorizer.refresh`).
+    """
+
+    app_writable = True
+
+    version = BigInt(default=0)

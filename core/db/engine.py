@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,15 @@ from piccolo.engine.sqlite import (
 )
 
 __all__ = [
+    "CLOSE_TIMEOUT",
     "KeptOpenSQLiteEngine",
     "LazyPostgresEngine",
     "create_engine",
     "start_engine",
     "stop_engine",
 ]
+
+log = logging.getLogger(__name__)
 
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -225,10 +229,25 @@ async def _rollback_if_open(connection: Any) -> None:
         await connection.execute("ROLLBACK")
 
 
+CLOSE_TIMEOUT = 10.0
+"""Seconds :func:`stop_engine` waits for a pool's connections to be released."""
+
+
 async def stop_engine(engine: Engine[Any]) -> None:
-    """Close pools and kept-open connections."""
+    """Close pools and kept-open connections.
+
+    A pool waits for its connections to be released; one still held (by a task
+    that did not stop in time) would hold the shutdown up forever, so after
+    :data:`CLOSE_TIMEOUT` the pool is terminated (asyncpg terminates it when its
+    graceful close is cancelled).
+    """
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
-        await engine.pool.close()
-        engine.pool = None
+        pool, engine.pool = engine.pool, None
+        try:
+            await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT)
+        except TimeoutError:
+            log.warning("database pool: connections still held after %s s; terminated",
+                        CLOSE_TIMEOUT)
+            pool.terminate()
     elif isinstance(engine, KeptOpenSQLiteEngine):
         await engine.close()

@@ -11,7 +11,8 @@ What ``make demo`` runs. Under one home folder (``var/demo``) it:
 3. starts the hub and the leaves (nats-server), then one ``xuncha serve`` per
    deployment with the environment ``nats-config`` wrote for it, and waits
    until each answers ``/healthz``;
-4. prints the addresses and the demo sign-in, and waits;
+4. prints the addresses, the table of demo accounts (each deployment's, listed
+   by its ``xuncha demo seed --tsv``) and their password, and waits;
 5. on Ctrl-C or SIGTERM stops the web servers first (each gets SIGINT, as
    from its own Ctrl-C, and is waited for), then the leaves and the hub, and
    exits 0.
@@ -41,6 +42,7 @@ from typing import IO, Any
 
 import click
 
+from core.demo.cast import AccountRow, text_table
 from core.messaging.embedded import EmbeddedNats, die_with_parent
 from core.sync.natsconfig import NatsConfigError, generate
 from core.sync.subjects import token
@@ -105,6 +107,7 @@ class Deployment:
         env: the environment of its ``xuncha`` processes.
         log: its log file.
         process: its ``xuncha serve`` once started.
+        accounts: its demo accounts, once prepared.
     """
 
     spec: TenantSpec
@@ -114,6 +117,8 @@ class Deployment:
     env: dict[str, str]
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    accounts: list[AccountRow] = field(default_factory=list)
+    """Its demo accounts (``xuncha demo seed --tsv``), for the table printed when ready."""
     _log_handle: IO[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -293,11 +298,12 @@ class Cluster:
     # -- preparing ------------------------------------------------------------
 
     def _prepare_one(self, deployment: Deployment) -> str:
-        """Migrate, load the tenant, seed; returns the seed's line about the tenant."""
+        """Migrate, load the tenant, seed and list its demo accounts (into
+        ``deployment.accounts``); returns the seed's line about the tenant."""
         deployment.home.mkdir(parents=True, exist_ok=True)
         steps = [("加载机构", ["tenants", "sync", str(self.tenants_dir),
                                "--only", deployment.spec.code]),
-                 ("生成演示数据", ["demo", "seed"])]
+                 ("生成演示数据", ["demo", "seed", "--tsv"])]
         said = ""
         with deployment.log.open("ab") as log:
             for what, args in steps:
@@ -317,6 +323,9 @@ class Cluster:
                 for line in done.stdout.decode(errors="replace").splitlines():
                     if line.startswith(f"{deployment.spec.code}："):
                         said = line.split("：", 1)[1]
+                    cells = line.split("\t")
+                    if args[1] == "seed" and len(cells) == 4:
+                        deployment.accounts.append(AccountRow(*cells))
         return said
 
     def prepare(self) -> None:
@@ -434,7 +443,7 @@ class Cluster:
 
     def ready_message(self) -> list[str]:
         """What to open, and how to sign in."""
-        from core.demo.seed import DEMO_PASSWORD, DEMO_USER
+        from core.demo.seed import ADMIN_ROW, DEMO_PASSWORD
 
         city, counties = self.deployments[0], self.deployments[1:]
         lines = [f"巡察演示集群已就绪：市级部署 1 个、县级部署 {len(counties)} 个，"
@@ -442,8 +451,11 @@ class Cluster:
                  f"  市级　{city.label}　{city.home_page}",
                  f"        各县（市、区）情况：{city.home_page}counties"]
         lines += [f"  县级　{d.label}　{d.home_page}" for d in counties]
-        lines.append(f"演示账号：{DEMO_USER}　密码：{DEMO_PASSWORD}（在每个部署中都是本机构的"
-                     "巡察办管理员；仅供演示）")
+        lines.append("演示账号（admin 在每个部署中都是本机构的巡察办管理员；其余账号在本机构"
+                     "所在的部署中登录）：")
+        rows = [ADMIN_ROW, *(row for d in self.deployments for row in d.accounts)]
+        lines += [f"  {line}" for line in text_table(rows)]
+        lines.append(f"密码（以上账号共用，仅供演示）：{DEMO_PASSWORD}")
         nats = "，".join([f"市级中心 {city.nats_url}（叶节点端口 {self.ports.leaf}）",
                          *(f"{d.spec.name} {d.nats_url}" for d in counties)])
         lines.append(f"NATS：{nats}")

@@ -27,7 +27,9 @@ from core.exports.documents import (
     team_names,
 )
 from core.exports.workbooks import XLSX_TYPE, export_mark, ledger_xlsx
+from core.inspection.checklist import report_sections
 from core.inspection.common import get_or_not_found, load_inspection
+from core.inspection.extra import extra_fields, extra_rows
 from core.inspection.model import (
     CLUE_GRADE_LABELS,
     RECEIVING_BODY_LABELS,
@@ -61,6 +63,17 @@ class Export:
     media_type: str
     filename: str
     fallback: str
+
+
+def _finding_extra(work: Work, kind: str, findings: Sequence[dict[str, Any]]) -> dict[int, str]:
+    fields = extra_fields(work.plugins, kind, "finding")
+    out = {}
+    for row in findings:
+        filled = [f"{label}：{text}" for label, text in extra_rows(fields, row.get("extra") or {})
+                  if text and text != "0"]
+        if filled:
+            out[int(row["id"])] = "；".join(filled)
+    return out
 
 
 async def _by_ids(session: TenantSession, table: type[Table], ids: Iterable[Any]
@@ -195,6 +208,10 @@ async def report_export(work: Work, inspection_id: int) -> Export:
         report_months=int(work.setting("rectification_report_months")),
         today=work.clock.today(), mark=export_mark(work.actor, work.clock.now()),
         org_names={i: o["name"] for i, o in orgs.items()},
+        extra=extra_rows(extra_fields(work.plugins, inspection["kind"], "inspection"),
+                         inspection.get("extra") or {}),
+        sections=await report_sections(work, inspection_id, inspection["kind"]),
+        finding_extra=_finding_extra(work, inspection["kind"], findings),
     ))
     async with work.transaction():
         await work.audit("report.export", "inspection", inspection_id,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
 from typing import Any
@@ -113,6 +113,12 @@ class ReportData:
     mark: str
     org_names: Mapping[int, str]
     """Names of the target orgs (and of any other org a finding names) by id."""
+    extra: Sequence[tuple[str, str]] = ()
+    """The kind's extra fields as ``(label, text)``, shown under 基本情况."""
+    sections: Sequence[Any] = ()
+    """``ReportSection`` values of plugins (hook ``xuncha_report_sections``), in order."""
+    finding_extra: Mapping[int, str] = field(default_factory=dict)
+    """The filled extra fields of each finding as one text (``label：value；...``), by id."""
 
 
 def cn_date(value: date | None) -> str:
@@ -315,6 +321,8 @@ def _problems(document: DocumentType, data: ReportData, targets: str) -> None:
                 f"{number}. {finding['title']}。")
             if finding.get("description"):
                 text += str(finding["description"]).rstrip("。") + "。"
+            if data.finding_extra.get(finding["id"]):
+                text += f"（{data.finding_extra[finding['id']]}）"
             text += f"（问题程度：{SEVERITY_LABELS.get(finding['severity'], finding['severity'])}）"
             if finding.get("shared"):
                 text += "（共性问题）"
@@ -338,8 +346,8 @@ def _clues(document: DocumentType, data: ReportData) -> None:
                          f"按移交对象分：{bodies}，尚未移交{pending}件。")
 
 
-def _suggestions(document: DocumentType, data: ReportData) -> None:
-    _heading(document, "四、意见建议")
+def _suggestions(document: DocumentType, data: ReportData, number: int = 4) -> None:
+    _heading(document, f"{_cn_number(number)}、意见建议")
     due = as_date(data.inspection.get("rectification_report_due"))
     deadline = f"于{cn_date(due)}前" if due else f"在巡察反馈后{data.report_months}个月内"
     for index, org in enumerate(data.targets):
@@ -366,6 +374,28 @@ def _suggestions(document: DocumentType, data: ReportData) -> None:
                              f"责任清单，{deadline}报送整改情况报告。")
 
 
+def _extra(document: DocumentType, data: ReportData) -> None:
+    filled = [(label, text) for label, text in data.extra if text]
+    if filled:
+        _paragraph(document, "专项信息：" + "；".join(f"{label}：{text}" for label, text in filled)
+                   + "。")
+
+
+def _sections(document: DocumentType, data: ReportData, first: int) -> int:
+    for offset, section in enumerate(data.sections):
+        _heading(document, f"{_cn_number(first + offset)}、{section.title}")
+        for text in section.paragraphs:
+            _paragraph(document, text)
+        if section.rows:
+            width = max(len(r) for r in section.rows)
+            table = document.add_table(rows=len(section.rows), cols=width)
+            table.style = "Table Grid"
+            for r, row in enumerate(section.rows):
+                for c, text in enumerate(row):
+                    table.cell(r, c).text = str(text)
+    return first + len(data.sections)
+
+
 def _cn_number(n: int) -> str:
     if n <= 10:
         return NUMBERS[n - 1]
@@ -380,9 +410,11 @@ def report_docx(data: ReportData) -> bytes:
     document = _new_document(data.mark)
     _title(document, f"关于巡察{targets}的情况报告（初稿）")
     _basics(document, data, targets)
+    _extra(document, data)
     _problems(document, data, targets)
     _clues(document, data)
-    _suggestions(document, data)
+    after = _sections(document, data, 4)
+    _suggestions(document, data, after)
     _paragraph(document, "", indent=False)
     right = WD_ALIGN_PARAGRAPH.RIGHT
     _paragraph(document, data.inspection.get("team_name") or "巡察组", indent=False, align=right)

@@ -25,6 +25,7 @@ from core.identity.passwords import (
     verify_password_async,
 )
 from core.identity.sessions import revoke_account_sessions
+from core.identity.shared_throttle import SharedLoginThrottle
 from core.identity.throttle import LoginThrottle
 from core.identity.tokens import revoke_account_tokens
 
@@ -140,9 +141,13 @@ async def _audit(db: Database, account: AccountInfo | dict[str, Any], actor: str
 
 async def create_account(
     db: Database, username: str, name: str, home_tenant_code: str, password: str, *,
-    now: datetime, actor: str = "system",
+    now: datetime, actor: str = "system", password_hash: str | None = None,
 ) -> AccountInfo:
     """Create an account after checking the username, name, tenant and password.
+
+    ``password_hash``, when given, is the argon2 hash of ``password`` made once by a
+    caller creating many accounts with one password (the demo): hashing is slow on
+    purpose, so it is not repeated for each.
 
     Raises:
         AccountError: a field is invalid, the username is taken or the tenant unknown.
@@ -163,7 +168,8 @@ async def create_account(
         raise AccountError(f"机构 {home_tenant_code[:64]} 不存在", "tenant")
     if await _row(db, username) is not None:
         raise AccountError(f"用户名 {username} 已存在", "username")
-    password_hash = await hash_password_async(password)
+    if password_hash is None:
+        password_hash = await hash_password_async(password)
     async with db.transaction():
         await db.fetch(
             'INSERT INTO "account" ("username", "name", "home_tenant", "password_hash", '
@@ -249,13 +255,14 @@ async def enable_account(db: Database, username: str, *, actor: str = "system") 
 
 async def authenticate(
     db: Database, username: str, password: str, *, client_ip: str, now: datetime,
-    throttle: LoginThrottle | None = None,
+    throttle: LoginThrottle | SharedLoginThrottle | None = None,
 ) -> AccountInfo:
     """Check a username and password; returns the account when they match.
 
     The answer never tells whether a username exists: wrong credentials,
     unknown or disabled accounts all say "用户名或密码错误", and ``throttle``
-    (see :mod:`core.identity.throttle`) refuses real and unknown usernames
+    (see :mod:`core.identity.throttle`; on a shared database
+    :mod:`core.identity.shared_throttle`) refuses real and unknown usernames
     alike. There is no hard lockout: it let anyone lock anyone out. Failures
     are still counted on the account (``failed_logins``) and audited; a
     success resets the count and upgrades an outdated hash.
@@ -264,7 +271,7 @@ async def authenticate(
         LoginRefused: 401 wrong credentials (or disabled), 429 throttled.
     """
     username = username.strip().lower()
-    if throttle is not None and throttle.refused(client_ip, username[:64], now):
+    if throttle is not None and await _refused(throttle, client_ip, username[:64], now):
         raise LoginRefused(429, TOO_MANY)
     row = await _row(db, username)
     if len(password) > MAX_PASSWORD_LENGTH * 8:
@@ -272,7 +279,9 @@ async def authenticate(
     else:
         matched = await verify_password_async(row["password_hash"] if row else None, password)
     if row is None or not matched or not row["active"]:
-        if throttle is not None:
+        if isinstance(throttle, SharedLoginThrottle):
+            await throttle.failed(client_ip, now, username[:64])
+        elif throttle is not None:
             throttle.failed(client_ip, now, username[:64])
         if row is None:
             log.info("sign-in failed for unknown user from %s", client_ip)
@@ -280,9 +289,18 @@ async def authenticate(
         await _failed(db, row, client_ip, now, disabled=matched)
         raise LoginRefused(401, BAD_CREDENTIALS)
     await _succeeded(db, row, password, client_ip)
-    if throttle is not None:
+    if isinstance(throttle, SharedLoginThrottle):
+        await throttle.succeeded(client_ip, username)
+    elif throttle is not None:
         throttle.succeeded(client_ip, username)
     return msgspec.structs.replace(_info(row), failed_logins=0, locked_until=None)
+
+
+async def _refused(throttle: LoginThrottle | SharedLoginThrottle, client_ip: str,
+                   username: str, now: datetime) -> bool:
+    if isinstance(throttle, SharedLoginThrottle):
+        return await throttle.refused(client_ip, username, now)
+    return throttle.refused(client_ip, username, now)
 
 
 async def _failed(db: Database, row: dict[str, Any], client_ip: str, now: datetime, *,

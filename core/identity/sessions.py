@@ -21,9 +21,11 @@ __all__ = [
     "COOKIE",
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "DEFAULT_PORT",
     "TOUCH_EVERY",
     "NewSession",
     "SessionPolicy",
+    "cookie_name",
     "create_session",
     "resolve_session",
     "revoke_account_sessions",
@@ -31,7 +33,9 @@ __all__ = [
 ]
 
 COOKIE = "xuncha_session"
-"""Name of the session cookie."""
+"""Name of the session cookie of a deployment on the default port (see :func:`cookie_name`)."""
+DEFAULT_PORT = 8000
+"""The port whose deployment keeps the bare cookie names."""
 CSRF_HEADER = "x-csrf-token"
 """Header carrying the session's CSRF token on unsafe requests (htmx sends it)."""
 CSRF_FIELD = "_csrf"
@@ -39,6 +43,17 @@ CSRF_FIELD = "_csrf"
 TOUCH_EVERY = timedelta(minutes=1)
 """``last_seen_at`` is refreshed at most this often."""
 _PRUNE_AFTER = timedelta(days=30)
+
+
+def cookie_name(base: str, port: int) -> str:
+    """The name of cookie ``base`` for the deployment serving on ``port``.
+
+    Browsers keep cookies per host, not per port, so deployments side by side
+    on one host (``xuncha demo cluster``: 127.0.0.1:8000, 8001, 8002) would
+    share one sign-in cookie and sign each other out. Each port gets its own
+    name; the default port keeps the bare one.
+    """
+    return base if port == DEFAULT_PORT else f"{base}_{port}"
 
 
 @dataclass(frozen=True, slots=True)

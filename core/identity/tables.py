@@ -15,7 +15,7 @@ from piccolo.table import Table
 
 from core.tenancy.tables import Tenant
 
-__all__ = ["Account", "AccountSession", "ApiToken"]
+__all__ = ["Account", "AccountSession", "ApiToken", "LoginFailure"]
 
 
 class Account(Table, tablename="account"):
@@ -63,3 +63,20 @@ class ApiToken(Table, tablename="api_token"):
     expires_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
     last_used_at = Timestamptz(null=True, default=None)
+
+
+class LoginFailure(Table, tablename="login_failure"):
+    """One failed sign-in as a count of the shared throttle (PostgreSQL deployments).
+
+    ``scope`` says which count the row belongs to: ``a`` per client address,
+    ``p`` per (address, username), ``u`` per username; ``key`` names the
+    address, the pair (``address username``) or the username. Rows older than
+    the longest window are deleted as new ones arrive (see
+    :mod:`core.identity.shared_throttle`).
+    """
+
+    app_writable = True
+
+    scope = Varchar(length=1)
+    key = Varchar(length=200)
+    at = Timestamptz(index=True)

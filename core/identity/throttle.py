@@ -15,9 +15,11 @@ usernames (so the answers never tell whether an account exists):
   refused by its own counts; a hard lockout (the former 15 minutes after five
   failures) let anyone lock anyone out with five requests.
 
-A refused attempt answers 429 and is not counted. The counts are per
-process: with several processes the limits apply in each, which still
-bounds guessing. The client address is the connection's peer unless
+A refused attempt answers 429 and is not counted. These counts are kept in
+memory, per process (SQLite deployments are one process); on PostgreSQL,
+where several processes may serve a deployment, ``xuncha serve`` keeps the
+same counts in the database instead (:mod:`core.identity.shared_throttle`).
+The client address is the connection's peer unless
 ``XUNCHA_TRUSTED_PROXIES`` names the proxy in front (see
 :mod:`core.web.proxies`). Time comes from the app's clock so tests can move it.
 """

@@ -17,11 +17,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import msgspec
 
+from core.db.leases import holder_name
+from core.db.schedule import claim_period, period_of, schedule_name
 from core.inspection.common import load_inspection
 from core.inspection.ledger import item_event
 from core.inspection.ledger_query import ITEM_COLUMNS, OVERDUE_STATUSES
@@ -33,6 +35,7 @@ __all__ = [
     "LEVELS",
     "SCAN_ACTOR",
     "SCAN_INTERVAL_SECONDS",
+    "SCAN_SCHEDULE",
     "OverdueScanner",
     "ScanResult",
     "next_level",
@@ -41,6 +44,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 10.0
+"""Seconds :meth:`OverdueScanner.stop` waits for its cancelled loop to end."""
 
 LEVELS: tuple[Escalation, ...] = (
     Escalation.supervision_notice, Escalation.reminder, Escalation.warning,
@@ -52,7 +58,11 @@ SCAN_ACTOR = "system:overdue-scan"
 """Who the scheduled scan acts as in the audit trail and the item history."""
 
 SCAN_INTERVAL_SECONDS = 3600
-"""How often the scheduled scan runs (it also runs once when the app starts)."""
+"""How often the scheduled scan runs (it also runs once when the app starts);
+``XUNCHA_OVERDUE_SCAN_SECONDS`` sets it for ``xuncha serve``."""
+
+SCAN_SCHEDULE = "overdue-scan"
+"""The work the scan's periods are claimed under (``scheduled_run``, with the period)."""
 
 FIRST_PASS_WAIT_SECONDS = 30.0
 """How long the app's start waits for the first scan before serving anyway."""
@@ -198,14 +208,43 @@ async def scan_all(runtime: Any, actor: str = SCAN_ACTOR,
 
 
 class OverdueScanner:
-    """The scheduled scan: every tenant once at start, then every ``interval`` seconds."""
+    """The scheduled scan: every tenant once at start, then every ``interval`` seconds.
+
+    On PostgreSQL several processes may serve one deployment: the scan then
+    runs once per period of ``interval`` seconds across all of them. Each
+    process wakes at the start of a period and claims it
+    (:func:`core.db.schedule.claim_period`); only the one whose claim
+    succeeded scans, the others count the period in ``skipped``.
+    """
 
     def __init__(self, runtime: Any, interval: float = SCAN_INTERVAL_SECONDS) -> None:
         self.runtime = runtime
         self.interval = interval
         self.first_pass = asyncio.Event()
         self.passes = 0
+        self.skipped = 0
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may share the database (then periods are claimed)."""
+        return bool(getattr(self.runtime.db, "postgres", False))
+
+    async def _claim(self) -> bool:
+        """Claim the current period for this process (always True on SQLite)."""
+        if not self.shared:
+            return True
+        period = period_of(datetime.now(UTC), self.interval)
+        try:
+            claimed = await claim_period(self.runtime.db,
+                                         schedule_name(SCAN_SCHEDULE, self.interval), period,
+                                         holder_name(), datetime.now(UTC))
+        except Exception:
+            log.exception("overdue scan: claiming period %d failed", period)
+            return False
+        if claimed:
+            log.info("overdue scan: period %d claimed by %s", period, holder_name())
+        return claimed
 
     async def _pass(self) -> None:
         try:
@@ -222,8 +261,19 @@ class OverdueScanner:
 
     async def _loop(self) -> None:
         while True:
-            await self._pass()
-            await asyncio.sleep(self.interval)
+            if await self._claim():
+                await self._pass()
+            else:
+                self.skipped += 1
+                self.first_pass.set()  # another process scans this period
+            await asyncio.sleep(self._until_next())
+
+    def _until_next(self) -> float:
+        """Seconds to sleep: the interval, or on PostgreSQL until the next period starts."""
+        if not self.shared:
+            return self.interval
+        now = datetime.now(UTC).timestamp()
+        return self.interval - now % self.interval + 0.01
 
     async def start(self, wait: float = FIRST_PASS_WAIT_SECONDS) -> None:
         """Start the loop and wait (at most ``wait`` seconds) for the first pass."""
@@ -237,5 +287,9 @@ class OverdueScanner:
         if task is None:
             return
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Bounded, like the sync service's stop: a scan cannot hold the shutdown up.
+        done, _ = await asyncio.wait({task}, timeout=STOP_TIMEOUT)
+        if not done:
+            log.warning("the overdue scanner did not stop within %s s", STOP_TIMEOUT)
+        elif not task.cancelled() and task.exception() is not None:
+            log.warning("the overdue scanner ended with an error: %r", task.exception())

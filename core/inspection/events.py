@@ -13,6 +13,7 @@ from core.events import Event
 
 __all__ = [
     "WORKFLOW_EVENTS",
+    "ChecklistMarked",
     "ClueChanged",
     "ClueClosed",
     "ClueRecorded",
@@ -51,6 +52,18 @@ class InspectionStageChanged(Event, frozen=True, kw_only=True, tag="inspection.s
     from_stage: str
     to_stage: str
     remark: str = ""
+
+    def entity(self) -> str:
+        return f"inspection:{self.inspection_id}"
+
+
+class ChecklistMarked(Event, frozen=True, kw_only=True, tag="checklist.marked"):
+    """An item of an inspection's checklist (检查清单) was marked (``pending``: unmarked)."""
+
+    inspection_id: int
+    kind: str
+    item_code: str
+    status: str
 
     def entity(self) -> str:
         return f"inspection:{self.inspection_id}"
@@ -191,6 +204,6 @@ WORKFLOW_EVENTS: list[type[Event]] = [
     InspectionPlanned, InspectionStageChanged, WorkingPaperSigned, FindingRecorded,
     FindingChanged, ClueRecorded, ClueChanged, ClueReferred, ClueClosed,
     RectificationItemChanged,
-    RectificationReportSubmitted, DisclosureRecorded,
+    RectificationReportSubmitted, DisclosureRecorded, ChecklistMarked,
 ]
 """The workflow's event types, registered through ``xuncha_event_types``."""

@@ -17,6 +17,7 @@ from core.contributions import FindingCategory
 from core.db import TenantSession
 from core.errors import FieldError, Invalid
 from core.fields import IdField, changes_of
+from core.inspection.checklist import check_checklist_item
 from core.inspection.common import (
     get_or_not_found,
     load_inspection,
@@ -25,6 +26,7 @@ from core.inspection.common import (
     stages_from,
 )
 from core.inspection.events import FindingChanged, FindingRecorded
+from core.inspection.extra import check_extra
 from core.inspection.model import SEVERITY_LABELS, SOURCE_LABELS, Severity, Source, Stage
 from core.inspection.papers import org_names
 from core.inspection.tables import Finding, Inspection, WorkingPaper
@@ -68,6 +70,10 @@ class FindingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     description: Description = ""
     fix_now: bool = False
     shared: bool = False
+    checklist_item: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    """The code of the checklist item of the inspection's kind this finding answers."""
+    extra: dict[str, Any] = {}
+    """Values of the kind's extra finding fields (hook ``xuncha_extra_fields``)."""
 
 
 class FindingUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -79,6 +85,10 @@ class FindingUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     description: Description | msgspec.UnsetType = msgspec.UNSET
     fix_now: bool | msgspec.UnsetType = msgspec.UNSET
     shared: bool | msgspec.UnsetType = msgspec.UNSET
+    checklist_item: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = (
+        msgspec.UNSET)
+    extra: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    """Extra field values to change; the others stay."""
 
 
 class FindingOut(msgspec.Struct, kw_only=True):
@@ -99,6 +109,8 @@ class FindingOut(msgspec.Struct, kw_only=True):
     severity_label: str
     fix_now: bool
     shared: bool
+    checklist_item: str
+    extra: dict[str, Any]
     recorded_by: str
     recorded_at: datetime
     updated_at: datetime
@@ -140,6 +152,7 @@ def _out(row: dict[str, Any], names: dict[int, str],
         severity=row["severity"],
         severity_label=SEVERITY_LABELS.get(Severity(row["severity"]), row["severity"]),
         fix_now=bool(row["fix_now"]), shared=bool(row["shared"]),
+        checklist_item=row.get("checklist_item") or "", extra=row.get("extra") or {},
         recorded_by=row["recorded_by"], recorded_at=row["recorded_at"],
         updated_at=row["updated_at"],
     )
@@ -181,12 +194,16 @@ async def create_finding(work: Work, inspection_id: int, data: FindingCreate) ->
         await _check_category(work, data.category)
         if data.paper_id is not None:
             await _check_paper(session, data.paper_id, inspection_id, data.org_id)
+        await check_checklist_item(work, inspection["kind"], data.checklist_item)
+        extra = check_extra(work.plugins, inspection["kind"], "finding", data.extra)
         now = work.clock.now()
         (finding_id,) = await session.insert(Finding, [{
             "inspection_id": inspection_id, "org_id": data.org_id, "paper_id": data.paper_id,
             "category": data.category, "title": data.title, "description": data.description,
             "source": data.source.value, "severity": data.severity.value,
-            "fix_now": data.fix_now, "shared": data.shared, "recorded_by": work.actor[:128],
+            "fix_now": data.fix_now, "shared": data.shared,
+            "checklist_item": data.checklist_item, "extra": extra,
+            "recorded_by": work.actor[:128],
             "recorded_at": now, "updated_at": now,
         }])
         row = await get_or_not_found(session, Finding, finding_id, "问题")
@@ -242,6 +259,11 @@ async def update_finding(work: Work, finding_id: int, data: FindingUpdate) -> Fi
         require_stage(inspection, CHANGE_STAGES, "修改问题")
         if "category" in asked and asked["category"] != row["category"]:
             await _check_category(work, asked["category"])
+        if "checklist_item" in asked:
+            await check_checklist_item(work, inspection["kind"], asked["checklist_item"])
+        if "extra" in asked:
+            asked["extra"] = check_extra(work.plugins, inspection["kind"], "finding",
+                                         {**(row["extra"] or {}), **asked["extra"]})
         changes = {k: v for k, v in asked.items() if row[k] != v}
         if changes:
             await session.update(Finding, {"id": finding_id},

@@ -18,6 +18,7 @@ from core.errors import Conflict, Invalid
 from core.fields import IdField, changes_of
 from core.inspection.common import load_inspection, require_stage, stages_from
 from core.inspection.events import InspectionPlanned
+from core.inspection.extra import check_extra
 from core.inspection.model import (
     REPORT_STEP_LABELS,
     STAGE_LABELS,
@@ -25,7 +26,14 @@ from core.inspection.model import (
     Retention,
     Stage,
 )
-from core.inspection.planning import check_dates, check_orgs, kind_labels, log_entry, set_targets
+from core.inspection.planning import (
+    check_dates,
+    check_orgs,
+    check_targets,
+    kind_labels,
+    log_entry,
+    set_targets,
+)
 from core.inspection.stages import allowed_next, release_team
 from core.inspection.tables import Inspection, InspectionLog, InspectionTarget
 from core.pagination import Page
@@ -34,6 +42,7 @@ from core.work import Work
 
 __all__ = [
     "EDITABLE",
+    "EXTRA_EDITABLE",
     "Choice",
     "InspectionFilters",
     "InspectionIn",
@@ -62,6 +71,8 @@ OrgIds = Annotated[list[IdField], msgspec.Meta(min_length=1, max_length=50)]
 UNSET: Any = msgspec.UNSET
 EDITABLE = stages_from(Stage.planned, Stage.briefing)
 """The stages in which an inspection's title, topic, team name and dates may change."""
+EXTRA_EDITABLE = stages_from(Stage.planned, Stage.reporting)
+"""The stages in which its extra fields alone may change (what the team finds on site)."""
 
 
 class InspectionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -75,6 +86,8 @@ class InspectionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     team_name: Short = ""
     onsite_start: date | None = None
     onsite_end: date | None = None
+    extra: dict[str, Any] = {}
+    """Values of the kind's extra fields (hook ``xuncha_extra_fields``)."""
 
 
 class InspectionPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -86,6 +99,8 @@ class InspectionPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     onsite_start: date | msgspec.UnsetType | None = UNSET
     onsite_end: date | msgspec.UnsetType | None = UNSET
     org_ids: OrgIds | msgspec.UnsetType = UNSET
+    extra: dict[str, Any] | msgspec.UnsetType = UNSET
+    """Extra field values to change; the others stay."""
 
 
 class StageIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -161,6 +176,8 @@ class InspectionOut(msgspec.Struct, kw_only=True):
     carried_over: bool
     archived_on: date | None
     retention: str | None
+    extra: dict[str, Any]
+    """The kind's extra fields (hook ``xuncha_extra_fields``) by name."""
     version: int
 
 
@@ -216,6 +233,7 @@ async def _out_many(work: Work, rows: list[dict[str, Any]]) -> list[InspectionOu
         "next_stages": [Choice(code=s.value, label=STAGE_LABELS[s])
                         for s in allowed_next(row["stage"])],
         "targets": targets[row["id"]],
+        "extra": row.get("extra") or {},
     }) for row in rows]
 
 
@@ -264,24 +282,32 @@ async def target_org_ids(session: TenantSession) -> set[int]:
 
 async def update_inspection(work: Work, inspection_id: int,
                             data: InspectionPatch) -> InspectionOut:
-    """Change title, topic, team name or dates (until briefing), or targets (while planned);
-    emits ``inspection.planned`` again.
+    """Change title, topic, team name or dates (until briefing), targets (while planned) or
+    the extra fields alone (until reporting); emits ``inspection.planned`` again.
 
     Raises:
         NotFound: no such inspection.
-        Invalid: unknown or inactive orgs; withdrawal before arrival.
+        Invalid: unknown or inactive orgs; withdrawal before arrival; a bad extra field.
         Conflict: the inspection is past the stage that allows the change.
     """
     changes = changes_of(data)
     async with work.transaction():
         row = await load_inspection(work.session, inspection_id)
-        require_stage(row, EDITABLE, "修改任务信息")
+        if set(changes) == {"extra"}:
+            require_stage(row, EXTRA_EDITABLE, "填写专项信息")
+        else:
+            require_stage(row, EDITABLE, "修改任务信息")
         org_ids = changes.pop("org_ids", None)
         if org_ids is not None:
             require_stage(row, [Stage.planned], "调整被巡察对象")
-            await set_targets(work, inspection_id, await check_orgs(work, org_ids))
+            targets = await check_orgs(work, org_ids)
+            await check_targets(work, row["round_id"], row["kind"], targets)
+            await set_targets(work, inspection_id, targets)
         check_dates(changes.get("onsite_start", row["onsite_start"]),
                     changes.get("onsite_end", row["onsite_end"]))
+        if "extra" in changes:
+            changes["extra"] = check_extra(work.plugins, row["kind"], "inspection",
+                                           {**(row["extra"] or {}), **changes["extra"]})
         changes["version"] = int(row["version"]) + 1
         changes["updated_at"] = work.clock.now()
         await work.session.update(Inspection, {"id": inspection_id}, changes)

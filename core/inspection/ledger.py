@@ -27,6 +27,7 @@ from core.inspection.tables import Finding, RectificationAction, RectificationIt
 from core.work import Work
 
 __all__ = [
+    "FROZEN",
     "ITEM_STAGES",
     "VERIFY_MOVES",
     "WRITE_MOVES",

@@ -2,7 +2,11 @@
 
 A paper is drafted by a team member (the author), reviewed by a deputy
 leader and signed by the leader (DOMAIN.md: author → deputy reviews →
-leader signs). A signed paper is frozen: a change then needs a reason and is
+leader signs). Who may take each step is the inspection's own team, not a
+tenant role: only a deputy leader (or the leader) of that inspection's team
+reviews, never the paper's author; only that inspection's leader signs,
+never the one who reviewed it (:func:`signoff_refusal`, which the page also asks before showing its
+buttons). A signed paper is frozen: a change then needs a reason and is
 kept as a :class:`~core.inspection.tables.WorkingPaperRevision`. Reading a
 paper's content is a confidential read and is audited (``paper.read``).
 """
@@ -10,14 +14,15 @@ paper's content is a confidential read and is audited (``paper.read``).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from pathlib import Path
+from typing import IO, Annotated, Any
 
 import msgspec
 
 from core.db import TenantSession
-from core.errors import Conflict, FieldError, Invalid
+from core.errors import Conflict, DomainError, FieldError, Forbidden, Invalid
 from core.fields import IdField, changes_of
-from core.inspection.attachments import AttachmentOut, attachments_of
+from core.inspection.attachments import AttachmentOut, attachments_of, save_attachment
 from core.inspection.common import (
     get_or_not_found,
     load_inspection,
@@ -26,8 +31,16 @@ from core.inspection.common import (
     stages_from,
 )
 from core.inspection.events import WorkingPaperSigned
-from core.inspection.model import PAPER_STATUS_LABELS, SOURCE_LABELS, PaperStatus, Source, Stage
-from core.inspection.tables import WorkingPaper, WorkingPaperRevision
+from core.inspection.model import (
+    PAPER_STATUS_LABELS,
+    SOURCE_LABELS,
+    TEAM_ROLE_LABELS,
+    PaperStatus,
+    Source,
+    Stage,
+    TeamRole,
+)
+from core.inspection.tables import InspectionLog, TeamMember, WorkingPaper, WorkingPaperRevision
 from core.pagination import Page
 from core.tenancy.tables import Org
 from core.work import Work
@@ -43,6 +56,8 @@ __all__ = [
     "RevisionOut",
     "RevisionPage",
     "SignOff",
+    "Signers",
+    "attach_to_paper",
     "create_paper",
     "list_papers",
     "list_revisions",
@@ -50,6 +65,8 @@ __all__ = [
     "read_paper",
     "review_paper",
     "sign_paper",
+    "signers",
+    "signoff_refusal",
     "update_paper",
 ]
 
@@ -334,27 +351,113 @@ async def _guarded_update(session: TenantSession, row: dict[str, Any],
         raise Conflict([FieldError("status", "底稿已被他人修改，请刷新后重试")])
 
 
-async def _sign_off(work: Work, paper_id: int, remark: str, *, expected: PaperStatus,
-                    to: PaperStatus, refusals: dict[str, str]) -> PaperOut:
+class Signers(msgspec.Struct, kw_only=True, frozen=True):
+    """Who holds the sign-off places of an inspection's team (person ids and names).
+
+    A team place counts unless the person was taken off the team: the roster
+    only changes before the team goes on site, so a place released before
+    the inspection entered 进驻巡察 was a removal, while one released later
+    (at withdrawal, or when the grant ran out) still names the team's
+    leader and deputies for the papers they wrote.
+    """
+
+    leaders: dict[str, str]
+    deputies: dict[str, str]
+
+    def may_review(self, person: str) -> bool:
+        """Whether ``person`` is a deputy leader or the leader of the team."""
+        return person in self.deputies or person in self.leaders
+
+    def may_sign(self, person: str) -> bool:
+        """Whether ``person`` is the team's leader."""
+        return person in self.leaders
+
+
+async def signers(session: TenantSession, inspection_id: int, now: datetime) -> Signers:
+    """The leader and deputies of the inspection's team (see :class:`Signers`)."""
+    rows = await session.list(TeamMember, {
+        "inspection_id": inspection_id,
+        "role": [TeamRole.leader.value, TeamRole.deputy.value]}, order_by=("id",), limit=None)
+    entered = await session.list(InspectionLog, {
+        "inspection_id": inspection_id, "kind": "stage", "to_value": Stage.onsite.value},
+        order_by=("at", "id"), limit=1)
+    cutoff = entered[0]["at"] if entered else now
+    places: dict[str, dict[str, str]] = {TeamRole.leader.value: {}, TeamRole.deputy.value: {}}
+    for row in rows:
+        released = row["released_at"]
+        if released is not None and released <= cutoff:
+            continue
+        places[row["role"]][row["person"]] = row["name"]
+    return Signers(leaders=places[TeamRole.leader.value],
+                   deputies=places[TeamRole.deputy.value])
+
+
+_STEPS = {"review": "审核问题底稿", "sign": "签发问题底稿"}
+_EXPECTED = {"review": PaperStatus.draft.value, "sign": PaperStatus.reviewed.value}
+_OUT_OF_ORDER = {
+    "review": {PaperStatus.reviewed.value: "底稿已审核，无需重复审核",
+               PaperStatus.signed.value: "底稿已签字，不能再审核"},
+    "sign": {PaperStatus.draft.value: "底稿须经副组长审核后方可由组长签字",
+             PaperStatus.signed.value: "底稿已签字，不能重复签字"},
+}
+
+
+def _names(people: dict[str, str]) -> str:
+    return "、".join(people.values())
+
+
+def signoff_refusal(step: str, paper: dict[str, Any], inspection: dict[str, Any],
+                    team: Signers, actor: str) -> DomainError | None:
+    """Why ``actor`` may not take sign-off ``step`` (``"review"`` or ``"sign"``) now, or None.
+
+    In this order: the inspection's stage (409), the paper's status (409),
+    then the person (403): a review only by a deputy leader or the leader of
+    this inspection's team and never by the paper's author; a signature only
+    by this inspection's leader, and never by the person who reviewed the
+    paper (separation of duties: author, reviewer and signer are three
+    steps, the reviewer and the signer two people).
+    """
+    if Stage(inspection["stage"]) not in PAPER_STAGES:
+        try:
+            require_stage(inspection, PAPER_STAGES, _STEPS[step])
+        except Conflict as exc:
+            return exc
+    if paper["status"] != _EXPECTED[step]:
+        return Conflict([FieldError("status", _OUT_OF_ORDER[step][paper["status"]])])
+    role = TEAM_ROLE_LABELS[TeamRole.leader]
+    if step == "review":
+        if not team.may_review(actor):
+            who = _names({**team.deputies, **team.leaders})
+            return Forbidden("只有本次巡察的副组长或组长可以审核底稿"
+                                + (f"（{who}）" if who else "，本组尚未确定"))
+        if actor == paper["author"]:
+            return Forbidden("审核人不能是底稿起草人，请由其他副组长或组长审核")
+    elif not team.may_sign(actor):
+        who = _names(team.leaders)
+        return Forbidden(f"只有本次巡察的{role}可以签字"
+                            + (f"（{who}）" if who else "，本组尚未确定组长"))
+    elif paper["reviewed_by"] and actor[:64] == paper["reviewed_by"]:
+        return Forbidden("签字人不能是审核人（本底稿由您审核），请由其他组长签字；"
+                         "或修改底稿撤回审核，改由副组长审核")
+    return None
+
+
+async def _sign_off(work: Work, paper_id: int, remark: str, step: str) -> PaperOut:
     session = work.session
     async with work.transaction():
         row = await _load(session, paper_id)
         inspection = await load_inspection(session, row["inspection_id"])
-        step = "审核问题底稿" if to is PaperStatus.reviewed else "签发问题底稿"
-        require_stage(inspection, PAPER_STAGES, step)
-        if row["status"] != expected.value:
-            raise Conflict([FieldError("status", refusals[row["status"]])])
-        # NOTE: the reviewer must not be the author (审核人不能是起草人), and only a
-        # deputy may review and only the leader sign. Without accounts every request
-        # of a client is the same actor, so this is not enforced yet; issue 4
-        # (accounts and roles) adds the check here, against work.actor.
+        team = await signers(session, row["inspection_id"], work.clock.now())
+        refusal = signoff_refusal(step, row, inspection, team, work.actor)
+        if refusal is not None:
+            raise refusal
+        to = PaperStatus.reviewed if step == "review" else PaperStatus.signed
         now = work.clock.now()
-        who = "reviewed" if to is PaperStatus.reviewed else "signed"
+        who = "reviewed" if step == "review" else "signed"
         values = {"status": to.value, f"{who}_by": work.actor[:64], f"{who}_at": now,
                   "updated_at": now}
         await _guarded_update(session, row, values)
-        await work.audit(f"paper.{'review' if who == 'reviewed' else 'sign'}",
-                         "working_paper", paper_id,
+        await work.audit(f"paper.{step}", "working_paper", paper_id,
                          {"inspection_id": row["inspection_id"], "remark": remark})
         work.emit(WorkingPaperSigned(paper_id=paper_id, inspection_id=row["inspection_id"],
                                      status=to.value))
@@ -363,21 +466,14 @@ async def _sign_off(work: Work, paper_id: int, remark: str, *, expected: PaperSt
 
 
 async def review_paper(work: Work, paper_id: int, remark: str = "") -> PaperOut:
-    """The deputy leader reviews a draft paper (副组长审核)."""
-    return await _sign_off(work, paper_id, remark, expected=PaperStatus.draft,
-                           to=PaperStatus.reviewed, refusals={
-                               PaperStatus.reviewed.value: "底稿已审核，无需重复审核",
-                               PaperStatus.signed.value: "底稿已签字，不能再审核",
-                           })
+    """A deputy leader (or the leader) of the inspection's team reviews a draft paper
+    (副组长审核); not its author."""
+    return await _sign_off(work, paper_id, remark, "review")
 
 
 async def sign_paper(work: Work, paper_id: int, remark: str = "") -> PaperOut:
-    """The team leader signs a reviewed paper (组长签字); it is frozen from then on."""
-    return await _sign_off(work, paper_id, remark, expected=PaperStatus.reviewed,
-                           to=PaperStatus.signed, refusals={
-                               PaperStatus.draft.value: "底稿须经副组长审核后方可由组长签字",
-                               PaperStatus.signed.value: "底稿已签字，不能重复签字",
-                           })
+    """The inspection's leader signs a reviewed paper (组长签字); it is frozen from then on."""
+    return await _sign_off(work, paper_id, remark, "sign")
 
 
 async def list_revisions(work: Work, paper_id: int, *, limit: int,
@@ -394,3 +490,24 @@ async def list_revisions(work: Work, paper_id: int, *, limit: int,
                          changes=dict(r["changes"] or {}), reason=r["reason"], actor=r["actor"],
                          at=r["at"]) for r in rows]
     return RevisionPage(items=items, total=total, limit=limit, offset=offset)
+
+
+async def attach_to_paper(work: Work, home: Path, paper_id: int, filename: str,
+                          source: IO[bytes]) -> AttachmentOut:
+    """Attach an uploaded file to a paper that is not signed yet, while papers are open.
+
+    The file's name, type, content and size are checked by
+    :func:`core.inspection.attachments.save_attachment`; the paper must exist,
+    its inspection be in a paper stage (409) and the paper not be signed (409).
+    """
+    session = work.session
+
+    async def guard() -> None:
+        paper = await _load(session, paper_id)
+        inspection = await load_inspection(session, paper["inspection_id"])
+        require_stage(inspection, PAPER_STAGES, "上传底稿附件")
+        if paper["status"] == PaperStatus.signed.value:
+            raise Conflict([FieldError("file", "底稿已签字，不能再上传附件")])
+
+    return await save_attachment(work, home, owner_type="working_paper", owner_id=paper_id,
+                                 filename=filename, source=source, guard=guard)

@@ -76,7 +76,7 @@ async def recusal_conflicts(work: Work, candidate: TeamCandidate,
     found: list[RecusalConflict] = []
     for plugin, items in await work.plugins.collect(
             RECUSAL_HOOK, work.tenant.plugins, person=candidate, inspection=dict(inspection),
-            orgs=[dict(o) for o in orgs], tenant=work.tenant):
+            orgs=[dict(o) for o in orgs], tenant=work.tenant, work=work):
         for item in items:
             if not isinstance(item, RecusalConflict):
                 raise TypeError(f"plugin {plugin}: {RECUSAL_HOOK} returned "

@@ -38,7 +38,9 @@ __all__ = [
     "list_plans",
     "list_rounds",
     "list_terms",
+    "read_plan",
     "read_round",
+    "read_term",
     "round_rows",
     "round_years",
     "update_plan",
@@ -206,6 +208,24 @@ async def list_terms(session: TenantSession) -> list[TermOut]:
     """Every term of the tenant, newest first."""
     rows = await session.list(Term, order_by=("-start_date", "id"), limit=None)
     return [_term_out(r) for r in rows]
+
+
+async def read_term(session: TenantSession, term_id: int) -> TermOut:
+    """One term.
+
+    Raises:
+        NotFound: no such term.
+    """
+    return _term_out(await _get(session, Term, term_id, "届"))
+
+
+async def read_plan(session: TenantSession, plan_id: int) -> PlanOut:
+    """One plan.
+
+    Raises:
+        NotFound: no such plan.
+    """
+    return _plan_out(await _get(session, Plan, plan_id, "计划"))
 
 
 async def create_term(work: Work, data: TermIn) -> TermOut:

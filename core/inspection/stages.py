@@ -45,7 +45,7 @@ from core.inspection.tables import (
 )
 from core.work import Work
 
-__all__ = ["TRANSITIONS", "advance", "allowed_next", "grant_end", "release_team"]
+__all__ = ["TRANSITIONS", "advance", "allowed_next", "grant_end", "missing_for", "release_team"]
 
 TRANSITIONS: dict[Stage, tuple[Stage, ...]] = {
     stage: ((STAGES[i + 1],) if i + 1 < len(STAGES) else ()) for i, stage in enumerate(STAGES)
@@ -192,6 +192,25 @@ _CHECKS: dict[Stage, Callable[[_Move], Awaitable[None]]] = {
 }
 
 
+STAGE_CHECK_HOOK = "xuncha_stage_check"
+"""Plugins' preconditions of a forward move (e.g. a signed evaluation before ``evaluated``)."""
+
+
+async def _check(move: _Move, current: Stage) -> None:
+    """The core's checks of a forward move, then the plugins' (``xuncha_stage_check``)."""
+    if stage_rank(move.to) <= stage_rank(current):
+        return
+    check = _CHECKS.get(move.to)
+    if check is not None:
+        await check(move)
+    work = move.work
+    answers = await work.plugins.call(STAGE_CHECK_HOOK, work.tenant.plugins, work=work,
+                                      inspection_id=move.id, kind=move.inspection["kind"],
+                                      stage=move.to.value)
+    for reasons in answers:
+        move.reasons.extend(str(reason) for reason in reasons or ())
+
+
 async def advance(work: Work, inspection_id: int, to: Stage, remark: str = "", *,
                   carry_over: bool = False, retention: Retention | None = None
                   ) -> dict[str, Any]:
@@ -214,15 +233,32 @@ async def advance(work: Work, inspection_id: int, to: Stage, remark: str = "", *
             raise Invalid([FieldError("carry_over",
                                          "只有转入“持续整改”环节时才能结转未办结事项")])
         move = _Move(work, inspection, to, remark, carry_over, retention)
-        check = _CHECKS.get(to) if stage_rank(to) > stage_rank(current) else None
-        if check is not None:
-            await check(move)
+        await _check(move, current)
         if move.reasons:
             raise Conflict([FieldError("to", reason) for reason in move.reasons])
         now = work.clock.now()
         await _apply(work, move, current, now)
     row = await load_inspection(work.session, inspection_id)
     return row
+
+
+async def missing_for(work: Work, inspection_id: int) -> dict[Stage, list[str]]:
+    """What is still missing before each stage the inspection may move to now.
+
+    The same checks :func:`advance` makes, without moving (and without
+    carrying anything over); an empty list means the move would be allowed.
+
+    Raises:
+        NotFound: no such inspection in the tenant.
+    """
+    inspection = await load_inspection(work.session, inspection_id)
+    current = Stage(inspection["stage"])
+    out: dict[Stage, list[str]] = {}
+    for to in TRANSITIONS[current]:
+        move = _Move(work, inspection, to, "", False, None)
+        await _check(move, current)
+        out[to] = move.reasons
+    return out
 
 
 async def _apply(work: Work, move: _Move, current: Stage, now: Any) -> None:

@@ -45,6 +45,7 @@ from core.tenancy.tables import Org, Tenant
 
 __all__ = [
     "Attachment",
+    "ChecklistMark",
     "Clue",
     "Disclosure",
     "Finding",
@@ -146,6 +147,8 @@ class Inspection(Table, tablename="inspection"):
     carried_over = Boolean(default=False)
     archived_on = _date()
     retention = Varchar(length=16, choices=Retention, null=True, default=None)
+    extra = JSON(default={})
+    """The kind's extra fields (hook ``xuncha_extra_fields``), validated by their struct."""
     version = BigInt(default=1)
     created_at = _when()
     updated_at = _when()
@@ -264,9 +267,29 @@ class Finding(Table, tablename="finding"):
     severity = Varchar(length=16, choices=Severity, default=Severity.general)
     fix_now = Boolean(default=False)
     shared = Boolean(default=False)
+    checklist_item = Varchar(length=64, default="")
+    """The checklist item of the inspection's kind the finding answers (``""``: none)."""
+    extra = JSON(default={})
+    """The kind's extra finding fields (hook ``xuncha_extra_fields``)."""
     recorded_by = Varchar(length=128)
     recorded_at = _when()
     updated_at = _when()
+
+
+class ChecklistMark(Table, tablename="checklist_mark"):
+    """How far an inspection went through one item of its kind's checklist (检查清单).
+
+    An item without a mark is still to check; items come from the hook
+    ``xuncha_checklist_items`` and are kept by code, never copied here.
+    """
+
+    tenant_id = ForeignKey(Tenant, index=True)
+    inspection_id = ForeignKey(Inspection)
+    item_code = Varchar(length=64)
+    status = Varchar(length=16)
+    note = Varchar(length=500, default="")
+    marked_by = Varchar(length=128)
+    marked_at = _when()
 
 
 class Clue(Table, tablename="clue"):

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from core.contributions import TeamCandidate
+from core.contributions import RecusalConflict, TeamCandidate
 from core.db import Database, TenantSession
 from core.errors import Conflict, Invalid, NotFound
 from core.fields import changes_of
@@ -44,6 +44,7 @@ __all__ = [
     "MemberPatch",
     "account_home",
     "add_member",
+    "candidate_conflicts",
     "list_team",
     "remove_member",
     "update_member",
@@ -116,11 +117,17 @@ async def account_home(db: Database, username: str) -> str | None:
     return str(rows[0]["code"]) if rows else None
 
 
+async def _current(work: Work, inspection_id: int) -> list[dict[str, Any]]:
+    """The people on the team now: never released, or authorised until a later time."""
+    now = work.clock.now()
+    rows = await work.session.list(TeamMember, {"inspection_id": inspection_id}, limit=None)
+    return [r for r in rows if r["released_at"] is None or r["released_at"] > now]
+
+
 async def _check_roles(work: Work, inspection_id: int, role: TeamRole,
                        member_id: int | None = None) -> None:
     """One leader, at most two deputies (among current members)."""
-    rows = await work.session.list(TeamMember, {"inspection_id": inspection_id,
-                                                "released_at": None}, limit=None)
+    rows = await _current(work, inspection_id)
     same = [r for r in rows if r["role"] == role.value and r["id"] != member_id]
     if role == TeamRole.leader and same:
         raise Conflict.on("role", f"巡察组已有组长：{same[0]['name']}")
@@ -133,6 +140,13 @@ async def _member(work: Work, inspection_id: int, member_id: int) -> dict[str, A
     if row is None or row["inspection_id"] != inspection_id:
         raise NotFound("巡察组成员不存在")
     return row
+
+
+def _require_current(work: Work, member: dict[str, Any]) -> None:
+    """Refuse (409) a change to a person already taken off the team."""
+    released = member["released_at"]
+    if released is not None and released <= work.clock.now():
+        raise Conflict.on("person", f"{member['name']}已调离巡察组，不能再调整")
 
 
 async def _touch(work: Work, inspection: dict[str, Any]) -> None:
@@ -165,6 +179,22 @@ async def _home_of(work: Work, db: Database, tenants: TenantRegistry, data: Memb
     return home
 
 
+async def candidate_conflicts(work: Work, inspection_id: int, data: MemberIn, *,
+                              db: Database, tenants: TenantRegistry) -> list[RecusalConflict]:
+    """The recusal conflicts the tenant's plugins name for ``data`` joining the team,
+    asked before the person is added (nothing is written).
+
+    Raises:
+        NotFound: no such inspection.
+        Invalid: unknown home tenant, an account of another tenant.
+    """
+    home = await _home_of(work, db, tenants, data)
+    insp = await load_inspection(work.session, inspection_id)
+    candidate = TeamCandidate(person=data.person, name=data.name, home_tenant=home,
+                              home_unit=data.home_unit, role=data.role.value)
+    return await recusal_conflicts(work, candidate, insp)
+
+
 async def add_member(work: Work, inspection_id: int, data: MemberIn, *, db: Database,
                      tenants: TenantRegistry,
                      approve_override: Callable[[], Awaitable[None]]) -> MemberOut:
@@ -193,9 +223,7 @@ async def add_member(work: Work, inspection_id: int, data: MemberIn, *, db: Data
     async with work.transaction():
         insp = await load_inspection(work.session, inspection_id)
         require_stage(insp, EDITABLE, "调整巡察组")
-        if await work.session.count(TeamMember, {"inspection_id": inspection_id,
-                                                 "person": data.person,
-                                                 "released_at": None}):
+        if any(r["person"] == data.person for r in await _current(work, inspection_id)):
             raise Conflict.on("person", "此人已在巡察组中")
         await _check_roles(work, inspection_id, data.role)
         candidate = TeamCandidate(person=data.person, name=data.name, home_tenant=home,
@@ -240,6 +268,7 @@ async def update_member(work: Work, inspection_id: int, member_id: int,
         insp = await load_inspection(work.session, inspection_id)
         member = await _member(work, inspection_id, member_id)
         require_stage(insp, EDITABLE, "调整巡察组")
+        _require_current(work, member)
         if "role" in changes:
             await _check_roles(work, inspection_id, changes["role"], member_id)
         values = {k: getattr(v, "value", v) for k, v in changes.items()}
@@ -263,6 +292,7 @@ async def remove_member(work: Work, inspection_id: int, member_id: int) -> Membe
         insp = await load_inspection(work.session, inspection_id)
         member = await _member(work, inspection_id, member_id)
         require_stage(insp, EDITABLE, "调整巡察组")
+        _require_current(work, member)
         if member["authorized_at"] is None:
             await work.session.delete(TeamMember, {"id": member_id})
         else:

@@ -63,11 +63,13 @@ async def _record(session: TenantSession,
 async def _replicate(session: TenantSession, envelopes: Sequence[Envelope]) -> set[str]:
     """Write the newest of ``envelopes`` per entity as its replica, unless a newer
     version is held already; returns the ids of the events written."""
-    newest: dict[str, Envelope] = {}
+    # Keyed by origin too: two counties' events may name the same entity (a replica is
+    # per origin), and neither supersedes the other.
+    newest: dict[tuple[str, str], Envelope] = {}
     for env in envelopes:
-        held = newest.get(env.entity)
+        held = newest.get((env.origin, env.entity))
         if held is None or held.id < env.id:
-            newest[env.entity] = env
+            newest[(env.origin, env.entity)] = env
     db, now, args = session.db, datetime.now(UTC), []
     encode = table_info(Replica).encode
     for env in newest.values():

@@ -15,9 +15,10 @@ from typing import Any
 
 from core.db import TenantSession
 from core.db.sql import table_info
-from core.sync.tables import SyncState
+from core.db.versions import data_version
+from core.sync.tables import Replica, SyncState
 
-__all__ = ["read_memos", "write_memo"]
+__all__ = ["read_memos", "sync_version", "write_memo"]
 
 
 async def read_memos(session: TenantSession, keys: Sequence[str]) -> dict[str, Any]:
@@ -39,3 +40,14 @@ async def write_memo(session: TenantSession, key: str, value: Any) -> None:
             '"updated_at" = excluded."updated_at" RETURNING "id"',
             [session.tenant_id, key, encoded, datetime.now(UTC)], session.tenant_id,
         )
+
+
+async def sync_version(session: TenantSession) -> str:
+    """A cheap version of what sync brought this tenant: its replicas and its memos.
+
+    It changes whenever a replica is written (``received_at``, the event id)
+    or a memo is set; a city's pages built from its counties' reports poll
+    it (ETag, 304 while unchanged).
+    """
+    return await data_version(session, {Replica: ("received_at", "version"),
+                                         SyncState: ("updated_at",)})

@@ -6,6 +6,13 @@ the ``up`` stream. Fetches use short timeouts, so when a link returns the
 next fetch (within about a second) starts the catch-up. A message is
 acknowledged only after its transaction committed; a failure leaves it (and
 the rest of the batch) for redelivery, in order.
+
+With several processes on one PostgreSQL deployment, each consumer is pulled
+by the one process holding its lease (``pull:<consumer>``): several fetchers
+of one consumer would each be safe (the inbox applies an event once) but
+could apply two batches out of order. When the holder dies, what it had
+fetched and not acknowledged is redelivered to the next holder after the
+consumer's ``ack_wait``.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ log = logging.getLogger(__name__)
 
 FETCH_BATCH = 200
 FETCH_TIMEOUT = 0.5
+GATE_SECONDS = 1.0
+"""How often a puller whose gate is closed (another process pulls) asks again."""
 
 Handler = Callable[[list[tuple[Msg, codec.Incoming]]], Awaitable[list[str]]]
 """Applies decoded messages in one transaction; returns each one's status
@@ -61,11 +70,17 @@ class Puller:
         inbox_prefix: the connection's reply prefix (a county may only receive
             replies under its own).
         handle: applies one message and returns its status.
+        gate: when given, fetches only while it answers True (this process
+            holds the consumer's lease), so one process of a deployment pulls
+            a consumer and applies its messages in order; the others wait,
+            asking again every ``GATE_SECONDS``.
     """
 
     def __init__(self, name: str, stream: str, jetstream: Callable[[], JetStreamContext | None],
-                 inbox_prefix: str, handle: Handler) -> None:
+                 inbox_prefix: str, handle: Handler,
+                 gate: Callable[[], Awaitable[bool]] | None = None) -> None:
         self.name = name
+        self.gate = gate
         self.stream = stream
         self.jetstream = jetstream
         self.inbox_prefix = inbox_prefix
@@ -109,6 +124,10 @@ class Puller:
     async def _fetch_and_apply(self) -> None:
         failures = 0
         while True:
+            if self.gate is not None and not await self.gate():
+                await self._reset()
+                await asyncio.sleep(GATE_SECONDS)
+                continue
             try:
                 sub = await self._subscription()
                 messages = await sub.fetch(FETCH_BATCH, timeout=FETCH_TIMEOUT)

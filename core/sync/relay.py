@@ -14,6 +14,14 @@ outbox's transaction sends ``NOTIFY`` (:data:`core.sync.outbox.CHANNEL`) and
 the relay listens on a connection of its own; on SQLite the relay polls
 ``PRAGMA data_version`` (which changes when another connection commits) every
 20 ms, a query that reads no table.
+
+Several processes may serve one PostgreSQL deployment (uvicorn workers, hosts
+behind a proxy). Each runs a relay, but a tenant's outbox is published only
+by the process holding the tenant's lease (:mod:`core.db.leases`, an advisory
+lock on a connection of its own); the others ask again every second and take
+over when the holder's process dies. Rows the dead holder published but had
+not yet deleted go out again under the same ``Nats-Msg-Id``, which JetStream
+stores once.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from typing import Any
 from nats.js import JetStreamContext
 
 from core.db import Database
+from core.db.leases import Leases
 from core.sync import faults, retry
 from core.sync.outbox import CHANNEL
 from core.sync.tables import SyncOutbox
@@ -60,13 +69,18 @@ class Relay:
         tenants: the tenant registry (every tenant of the deployment).
         jetstream: returns the JetStream context of the sync domain (None while
             NATS is not connected).
+        leases: when given, a tenant's outbox is published only while this
+            process holds the tenant's lease (``relay:<code>``): with several
+            processes on one PostgreSQL database one relay publishes per tenant.
     """
 
     def __init__(self, db: Database, tenants: TenantRegistry,
-                 jetstream: Callable[[], JetStreamContext | None]) -> None:
+                 jetstream: Callable[[], JetStreamContext | None],
+                 leases: Leases | None = None) -> None:
         self.db = db
         self.tenants = tenants
         self.jetstream = jetstream
+        self.leases = leases
         self.published = 0
         self.failures = 0
         self.last_error = ""
@@ -128,7 +142,7 @@ class Relay:
             self._wake.clear()
             try:
                 for tenant in await self.tenants.all():
-                    if sweep or tenant.id in dirty:
+                    if (sweep or tenant.id in dirty) and await self.leads(tenant):
                         await self.drain(tenant)
                 self.failures = 0
             except asyncio.CancelledError:
@@ -143,6 +157,16 @@ class Relay:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, next_sweep - loop.time()))
+
+    async def leads(self, tenant: TenantInfo) -> bool:
+        """Whether this process publishes ``tenant``'s outbox (holds its lease).
+
+        A process that does not is asked again at every sweep (each second), so
+        when the holder dies another takes over within about a second.
+        """
+        if self.leases is None:
+            return True
+        return await self.leases.hold(f"relay:{tenant.code}")
 
     async def _watch(self) -> None:
         """Wake the relay when another process commits outbox rows (see the module doc)."""
@@ -210,6 +234,8 @@ class Relay:
             total += sent
             if sent < BATCH:
                 return total
+            if not await self.leads(tenant):
+                return total  # the lease was lost meanwhile: the new holder goes on
 
     async def _batch(self, tenant: TenantInfo) -> int:
         session = self.db.tenant(tenant.id)

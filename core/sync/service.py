@@ -9,13 +9,17 @@ as ``xuncha sync run``. What it runs follows from the tenants it serves:
   in its domain, pulls its ``up_<city>`` consumer, and creates the
   ``down_<county>`` consumer of each county it hears from or knows locally
   (a county cannot create or widen its own: see ``xuncha nats-config``).
+
+On PostgreSQL several processes may run it for one deployment: the relay of a
+tenant and the puller of a consumer run in the process holding its lease
+(:mod:`core.db.leases`), the tick once per period (:mod:`core.db.schedule`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import nats.js.errors
@@ -23,6 +27,8 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
+from core.db.leases import Leases, holder_name
+from core.db.schedule import claim_period, period_of, schedule_name
 from core.sync import codec, outbox, retry
 from core.sync.apply import Received, apply
 from core.sync.pull import Handler, Puller
@@ -41,7 +47,13 @@ __all__ = ["SyncService", "ensure_down_consumer", "ensure_streams"]
 
 log = logging.getLogger(__name__)
 
+STOP_TIMEOUT = 10.0
+"""Seconds :meth:`SyncService.stop` waits for its cancelled tasks to end."""
+
 TICK_SECONDS = 60.0
+"""The tick's period when the settings name none (``XUNCHA_SYNC_TICK_SECONDS``)."""
+TICK_SCHEDULE = "sync-tick"
+"""The name the tick's periods are claimed under (``scheduled_run``)."""
 DUPLICATE_WINDOW = 600.0
 ACK_WAIT = 5.0
 
@@ -85,7 +97,9 @@ class SyncService:
 
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
-        self.relay = Relay(runtime.db, runtime.tenants, self._js)
+        self.leases = Leases(runtime.db)
+        self.relay = Relay(runtime.db, runtime.tenants, self._js, self.leases)
+        self.ticks = 0
         self.pullers: dict[str, Puller] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._known_counties: set[str] = set()
@@ -112,10 +126,18 @@ class SyncService:
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            # Bounded: a task that swallows its cancellation must not hold the shutdown up
+            # (nothing is lost: the outbox keeps what was not acknowledged).
+            _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
+            for task in pending:
+                log.warning("sync task %s did not stop within %s s", task.get_name(),
+                            STOP_TIMEOUT)
+            for task in tasks:
+                if task.done() and not task.cancelled():
+                    task.exception()  # retrieved: its error was logged where it happened
         self._tasks.clear()
+        await self.leases.close()  # another process takes over at once
 
     def _spawn(self, name: str, coro: Any) -> None:
         self._tasks[name] = asyncio.create_task(coro, name=f"sync:{name}")
@@ -164,6 +186,8 @@ class SyncService:
                                   self._down_handler(county)))
 
     def _pull(self, puller: Puller) -> None:
+        name = puller.name
+        puller.gate = lambda: self.leases.hold(f"pull:{name}")
         self.pullers[puller.name] = puller
         self._spawn(puller.name, puller.run())
 
@@ -223,6 +247,28 @@ class SyncService:
         async with self._tick_lock:
             await self._tick_all()
 
+    def _tick_seconds(self) -> float:
+        return float(getattr(self.runtime.settings, "sync_tick_seconds", TICK_SECONDS))
+
+    async def _claim_tick(self) -> bool:
+        db = self.runtime.db
+        if not db.postgres:
+            return True
+        now = datetime.now(UTC)
+        try:
+            seconds = self._tick_seconds()
+            return await claim_period(db, schedule_name(TICK_SCHEDULE, seconds),
+                                      period_of(now, seconds), holder_name(), now)
+        except Exception as exc:
+            log.warning("sync tick: cannot claim the period: %s: %s", type(exc).__name__, exc)
+            return False
+
+    def _until_next_tick(self) -> float:
+        seconds = self._tick_seconds()
+        if not self.runtime.db.postgres:
+            return seconds
+        return seconds - datetime.now(UTC).timestamp() % seconds + 0.01
+
     async def _tick_all(self) -> None:
         for tenant in await self.runtime.tenants.all():
             try:
@@ -232,9 +278,14 @@ class SyncService:
                 log.exception("sync tick failed for %s", tenant.code)
 
     async def _tick(self) -> None:
+        """The tick every ``sync_tick_seconds``: on PostgreSQL once per period across the
+        deployment's processes (the one that claims the period runs it), and the
+        reconciliation in every process (each pulls the consumers it may)."""
         while True:
-            await self.tick()
-            await asyncio.sleep(TICK_SECONDS)
+            if await self._claim_tick():
+                await self.tick()
+                self.ticks += 1
+            await asyncio.sleep(self._until_next_tick())
             try:
                 await self._reconcile()
             except Exception as exc:  # retried at the next tick

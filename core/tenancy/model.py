@@ -68,6 +68,11 @@ class TenantInfo(msgspec.Struct, frozen=True, kw_only=True):
     plugins: tuple[str, ...]
     settings: dict[str, Any]
     parent_code: str | None = None
+    #: What the tenant's file says, before the office admin's changes (``tenant_preference``).
+    file_plugins: tuple[str, ...] = ()
+    file_settings: dict[str, Any] = msgspec.field(default_factory=dict)
+    #: The settings the office admin set in the browser (merged into ``settings``).
+    admin_settings: dict[str, Any] = msgspec.field(default_factory=dict)
 
     @property
     def level_label(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from core.db import Database
 from core.db.sql import table_info
 from core.tenancy.model import TenantInfo
-from core.tenancy.tables import Tenant
+from core.tenancy.tables import Tenant, TenantPreference
 
 __all__ = ["TenantRegistry"]
 
@@ -42,7 +42,11 @@ class TenantRegistry:
         rows = await self.db.fetch(
             'SELECT COUNT(*) AS n, MAX("updated_at") AS t FROM "tenant"'
         )
-        return (rows[0]["n"], str(rows[0]["t"]))
+        # The office admin's settings and plugins (``tenant_preference``) count too.
+        prefs = await self.db.fetch(
+            'SELECT COUNT(*) AS n, MAX("updated_at") AS t FROM "tenant_preference"'
+        )
+        return (rows[0]["n"], str(rows[0]["t"]), prefs[0]["n"], str(prefs[0]["t"]))
 
     def invalidate(self) -> None:
         """Make the next lookup re-check the tenant table (after a change elsewhere)."""
@@ -76,14 +80,21 @@ class TenantRegistry:
             'SELECT "id", "code", "name", "region", "level", "parent", "parent_code", "plugins", '
             '"settings" FROM "tenant" ORDER BY "id"'
         )
+        prefs_info = table_info(TenantPreference)
+        prefs = {int(p["tenant"]): p for p in (prefs_info.decode(r) for r in await self.db.fetch(
+            'SELECT "tenant", "settings", "plugins" FROM "tenant_preference"'))}
         by_code = {}
         for raw in rows:
             row = info.decode(raw)
+            pref = prefs.get(row["id"], {})
+            plugins = pref.get("plugins")
             by_code[row["code"]] = TenantInfo(
                 id=row["id"], code=row["code"], name=row["name"], region=row["region"],
                 level=row["level"], parent_id=row["parent"], parent_code=row["parent_code"],
-                plugins=tuple(row["plugins"]),
-                settings={**self.defaults, **row["settings"]},
+                plugins=tuple(row["plugins"] if plugins is None else plugins),
+                settings={**self.defaults, **row["settings"], **(pref.get("settings") or {})},
+                file_plugins=tuple(row["plugins"]), file_settings=dict(row["settings"]),
+                admin_settings=dict(pref.get("settings") or {}),
             )
         self._by_code, self._stamp = by_code, stamp
 

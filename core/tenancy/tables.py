@@ -9,7 +9,7 @@ from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Timestamptz, Var
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-__all__ = ["Org", "OrgKind", "Tenant", "TenantLevel"]
+__all__ = ["Org", "OrgKind", "Tenant", "TenantLevel", "TenantPreference"]
 
 
 class TenantLevel(StrEnum):
@@ -51,6 +51,26 @@ class Tenant(Table, tablename="tenant"):
     parent_code = Varchar(length=64, null=True, default=None)
     plugins = JSON(default=["*"])
     settings = JSON(default={})
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class TenantPreference(Table, tablename="tenant_preference"):
+    """What the office admin changed in the browser, over the tenant's file.
+
+    ``tenants sync`` rewrites a tenant's ``settings`` and ``plugins`` from its
+    TOML file; the admin's edits live here so a sync does not undo them. A
+    setting here wins over the file's and the defaults; ``plugins``, when
+    set, replaces the file's list. One row per tenant, shared like the
+    tenant registry (the app role writes it; every change is audited in the
+    tenant's chain).
+    """
+
+    app_writable = True
+
+    tenant = ForeignKey(Tenant, unique=True)
+    settings = JSON(default={})
+    plugins = JSON(null=True, default=None)
+    updated_by = Varchar(length=64, default="")
     updated_at = Timestamptz(default=TimestamptzNow())
 
 

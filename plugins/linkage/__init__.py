@@ -29,6 +29,8 @@ from core.api import hookimpl
 
 if TYPE_CHECKING:
     from core.api import (
+        DeskItem,
+        DeskViewer,
         Envelope,
         Event,
         MenuItem,
@@ -81,6 +83,13 @@ def xuncha_sync_subjects() -> list[SyncSubject]:
 
 
 @hookimpl
+async def xuncha_desk_items(work: Work, viewer: DeskViewer) -> list[DeskItem]:
+    from plugins.linkage.desk import directives_to_answer
+
+    return await directives_to_answer(work, viewer)
+
+
+@hookimpl
 def xuncha_menu_items(tenant: TenantInfo) -> list[MenuItem]:
     from plugins.linkage.directives_pages import menu_items
 
@@ -104,9 +113,11 @@ def xuncha_default_policies() -> list[PolicyRule]:
 @hookimpl
 async def xuncha_sync_outgoing(events: list[Envelope], work: Work) -> None:
     from plugins.linkage.answers import report_answers
+    from plugins.linkage.deployments import answer_deployments
     from plugins.linkage.reports import sync_outgoing
 
     await report_answers(events, work)
+    await answer_deployments(events, work)
     await sync_outgoing(events, work)
 
 

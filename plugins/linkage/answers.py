@@ -46,8 +46,10 @@ __all__ = [
     "Tally",
     "answer_directives",
     "answer_with_items",
+    "linked_directive_ids",
     "received_detail",
     "received_directives",
+    "received_out",
     "report_answers",
     "require_county",
 ]
@@ -80,7 +82,7 @@ def require_county(tenant: TenantInfo) -> str:
     return tenant.parent_code
 
 
-def _received_out(row: Mapping[str, Any]) -> DirectiveOut | None:
+def received_out(row: Mapping[str, Any]) -> DirectiveOut | None:
     """A replica of kind ``directive`` as the API shows it (None if unreadable)."""
     try:
         issued = msgspec.convert(row["data"], DirectiveIssued, strict=False)
@@ -91,6 +93,7 @@ def _received_out(row: Mapping[str, Any]) -> DirectiveOut | None:
         kind_label=DIRECTIVE_KIND_LABELS.get(issued.kind, issued.kind), title=issued.title,
         body=issued.body, due_date=issued.due_date, targets=list(issued.targets),
         issued_on=issued.issued_on, withdrawn=issued.withdrawn,
+        inspection_kind=issued.inspection_kind,
     )
 
 
@@ -102,6 +105,11 @@ async def _linked(session: TenantSession, origin: str) -> list[dict[str, Any]]:
            'ON i."id" = l."item_id" AND i."tenant_id" = l."tenant_id" '
            f'WHERE l."tenant_id" = {mark(1)} AND l."directive_origin" = {mark(2)}')
     return await session.db.fetch(sql, [session.tenant_id, origin], session.tenant_id)
+
+
+async def linked_directive_ids(session: TenantSession, origin: str) -> set[int]:
+    """The directives of ``origin`` the county answered with at least one ledger item."""
+    return {int(row["directive_id"]) for row in await _linked(session, origin)}
 
 
 def _tallies(rows: Sequence[Mapping[str, Any]], today: date) -> dict[int, Tally]:
@@ -127,7 +135,7 @@ async def received_directives(work: Work, kind: DirectiveKind | None, *, limit: 
     origin = require_county(work.tenant)
     rows = await work.session.list(Replica, {"kind": "directive", "origin": origin},
                                    limit=None)
-    outs = [out for out in map(_received_out, rows) if out is not None
+    outs = [out for out in map(received_out, rows) if out is not None
             and (kind is None or out.kind == kind.value)]
     outs.sort(key=lambda out: out.id, reverse=True)
     shown = outs[offset: offset + limit]
@@ -140,7 +148,7 @@ async def _received(work: Work, directive_id: int) -> DirectiveOut:
     origin = require_county(work.tenant)
     rows = await work.session.list(Replica, {"kind": "directive", "origin": origin,
                                              "key": str(directive_id)}, limit=1)
-    out = _received_out(rows[0]) if rows else None
+    out = received_out(rows[0]) if rows else None
     if out is None:
         raise NotFound("未收到该部署")
     return out

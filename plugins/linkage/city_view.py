@@ -42,7 +42,8 @@ __all__ = [
 CHECKS_MEMO = "audit_checks"
 """``sync_state`` key of the chain checks asked: ``{county: {check_id, seq, at}}``."""
 
-INSPECTION_KINDS = ("inspection", "finding_stats", "rectification_stats", "clue_stats")
+INSPECTION_KINDS = ("inspection", "finding_stats", "rectification_stats", "clue_stats",
+                    "special_stats")
 """Replica kinds keyed by inspection id."""
 SUMMARY_KINDS = ("county", *INSPECTION_KINDS, "audit_head", "audit_check")
 """Replica kinds the county list reads."""
@@ -57,6 +58,8 @@ class InspectionView:
     findings: dict[str, Any] | None = None
     rectification: dict[str, Any] | None = None
     clues: dict[str, Any] | None = None
+    special: dict[str, Any] | None = None
+    """A special inspection's figures (``special_stats``)."""
 
 
 @dataclass
@@ -131,7 +134,8 @@ def _place(county: CountyView, row: dict[str, Any]) -> None:
             return
         insp = county.inspections.setdefault(int(row["key"]), InspectionView(int(row["key"])))
         attr = {"inspection": "progress", "finding_stats": "findings",
-                "rectification_stats": "rectification", "clue_stats": "clues"}[kind]
+                "rectification_stats": "rectification", "clue_stats": "clues",
+                "special_stats": "special"}[kind]
         setattr(insp, attr, data)
     elif kind == "county":
         county.profile = data

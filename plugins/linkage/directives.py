@@ -28,6 +28,7 @@ from core.api import (
     TenantInfo,
     TenantRegistry,
     Work,
+    inspection_kinds,
 )
 from plugins.linkage.events import DirectiveIssued
 from plugins.linkage.model import DIRECTIVE_KIND_LABELS, DirectiveKind, is_city
@@ -64,6 +65,8 @@ class DirectiveIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     due_date: date | None = None
     targets: Annotated[list[CountyCode], msgspec.Meta(max_length=500)] = msgspec.field(
         default_factory=list)
+    inspection_kind: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    """A deployment's inspection kind (e.g. a special inspection's code)."""
 
 
 class WithdrawIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -91,6 +94,8 @@ class DirectiveOut(msgspec.Struct, kw_only=True):
     issued_on: date
     withdrawn: bool
     withdrawn_on: date | None = None
+    inspection_kind: str = ""
+    inspection_kind_label: str = ""
     answered_counties: int = 0
     items: int = 0
     closed: int = 0
@@ -111,6 +116,8 @@ class CountyProgress(msgspec.Struct, kw_only=True):
     closed: int = 0
     overdue: int = 0
     note: str = ""
+    statistics: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    """A deployment of a kind: the county's figures (``code``, ``label``, ``value``, ``unit``)."""
     answered_at: datetime | None = None
 
 
@@ -152,11 +159,12 @@ def directive_out(row: Mapping[str, Any], origin: str) -> DirectiveOut:
         kind_label=DIRECTIVE_KIND_LABELS.get(row["kind"], row["kind"]), title=row["title"],
         body=row["body"], due_date=row["due_date"], targets=list(row["targets"] or []),
         issued_on=row["issued_on"], withdrawn=bool(row["withdrawn"]),
-        withdrawn_on=row["withdrawn_on"],
+        withdrawn_on=row["withdrawn_on"], inspection_kind=row.get("inspection_kind") or "",
     )
 
 
-def _check(data: DirectiveIn, counties: Mapping[str, str], today: date) -> list[str]:
+def _check(data: DirectiveIn, counties: Mapping[str, str], today: date,
+           inspection_kinds: Mapping[str, str]) -> list[str]:
     """The targets to keep (deduplicated); raises Invalid naming every bad field."""
     errors: list[FieldError] = []
     if data.kind not in DIRECTIVE_KIND_LABELS:
@@ -164,6 +172,11 @@ def _check(data: DirectiveIn, counties: Mapping[str, str], today: date) -> list[
         errors.append(FieldError("kind", f"部署类型无效：{data.kind[:32]}（可选：{kinds}）"))
     if not data.title.strip():
         errors.append(FieldError("title", "请填写标题"))
+    if data.inspection_kind and data.kind != DirectiveKind.deployment.value:
+        errors.append(FieldError("inspection_kind", "只有“专项巡察部署”可以指定巡察类型"))
+    elif data.inspection_kind and data.inspection_kind not in inspection_kinds:
+        errors.append(FieldError("inspection_kind",
+                                 f"巡察类型 {data.inspection_kind[:32]} 不存在或未启用"))
     if data.due_date is not None and data.due_date < today:
         errors.append(FieldError("due_date", "完成期限不能早于今天"))
     targets = list(dict.fromkeys(code.strip() for code in data.targets if code.strip()))
@@ -183,7 +196,7 @@ def _announce(work: Work, row: Mapping[str, Any]) -> None:
     event = DirectiveIssued(
         directive_id=row["id"], kind=row["kind"], title=row["title"], body=row["body"],
         due_date=row["due_date"], targets=targets, issued_on=row["issued_on"],
-        withdrawn=bool(row["withdrawn"]),
+        withdrawn=bool(row["withdrawn"]), inspection_kind=row.get("inspection_kind") or "",
     )
     if not targets:
         work.emit(event)
@@ -205,14 +218,17 @@ async def create_directive(work: Work, data: DirectiveIn,
 
     Raises:
         Forbidden: the tenant is a county.
-        Invalid: bad kind, empty title, past due date or unknown counties.
+        Invalid: bad kind, empty title, past due date, unknown counties, an
+            inspection kind on anything but a deployment or unknown to the city.
     """
     require_city(work.tenant)
     today, now = work.clock.today(), work.clock.now()
-    targets = _check(data, counties, today)
+    kinds = {code: k.label for code, k in (await inspection_kinds(work)).items()}
+    targets = _check(data, counties, today, kinds)
     async with work.transaction():
         (directive_id,) = await work.session.insert(Directive, [{
-            "kind": data.kind, "title": data.title.strip(), "body": data.body,
+            "kind": data.kind, "inspection_kind": data.inspection_kind,
+            "title": data.title.strip(), "body": data.body,
             "due_date": data.due_date, "targets": targets, "issued_on": today,
             "issued_by": work.actor[:128], "created_at": now, "updated_at": now}])
         row = await _load(work, directive_id)
@@ -292,6 +308,12 @@ async def directive_detail(work: Work, directive_id: int,
             closed=int(answer.get("closed", 0)) if answer else 0,
             overdue=int(answer.get("overdue", 0)) if answer else 0,
             note=str(answer.get("note", "")) if answer else "",
+            statistics=list(answer.get("statistics") or []) if answer else [],
             answered_at=answer["answered_at"] if answer else None))
     out = _with_totals(directive_out(row, work.tenant.code), answers)
+    if out.inspection_kind:
+        kinds = await inspection_kinds(work)
+        found = kinds.get(out.inspection_kind)
+        out = msgspec.structs.replace(
+            out, inspection_kind_label=found.label if found else out.inspection_kind)
     return DirectiveDetail(directive=out, counties=progress)

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import msgspec
-from litestar import get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -35,11 +35,18 @@ from core.api import (
     Org,
     TenantInfo,
     Work,
+    etag_of,
+    inspection_kinds,
+    is_htmx,
+    live_headers,
     moment,
+    not_modified,
     page_context,
     refusal_of,
     runtime_of,
+    sync_version,
     translate,
+    unchanged,
 )
 from plugins.linkage import answers, directives
 from plugins.linkage.answers import AnswerItemsIn
@@ -64,6 +71,7 @@ class DirectiveForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     body: Annotated[str, msgspec.Meta(max_length=20000)] = ""
     due_date: Annotated[str, msgspec.Meta(max_length=32)] = ""
     targets: Annotated[list[Code], msgspec.Meta(max_length=500)] | Code = ""
+    inspection_kind: Annotated[str, msgspec.Meta(max_length=32)] = ""
 
 
 class WithdrawForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -137,6 +145,7 @@ async def _list_context(state: State, work: Work, offset: int, *,
     return await page_context(
         state, work.tenant, page=page, county=county, counties=counties,
         kinds=list(DIRECTIVE_KIND_LABELS.items()), form=form or DirectiveForm(),
+        inspection_kinds=[(code, k.label) for code, k in (await inspection_kinds(work)).items()],
         picked=[picked] if isinstance(picked, str) else picked,
         errors=errors or [], offset=offset, today=work.clock.today(),
         prev=f"{base}?offset={max(offset - PAGE, 0)}" if offset else "",
@@ -161,7 +170,8 @@ async def issue_form(state: State, work: CurrentWork,
         targets = [data.targets] if isinstance(data.targets, str) else data.targets
         data_in = DirectiveIn(kind=data.kind, title=data.title, body=data.body,
                               due_date=_day(data.due_date, "due_date"),
-                              targets=[t for t in targets if t.strip()])
+                              targets=[t for t in targets if t.strip()],
+                              inspection_kind=data.inspection_kind)
         out = await directives.create_directive(work, data_in, await _counties(state, work))
     except Invalid as exc:
         errors, status = refusal_of(exc)
@@ -262,8 +272,14 @@ async def answer_form(state: State, work: CurrentWork, directive_id: Id,
 
 @get("/t/{tenant:str}/shared-findings", opt={"action": "shared_finding:read"},
      include_in_schema=False)
-async def shared_findings_page(state: State, work: CurrentWork, offset: Offset = 0) -> Template:
-    """Shared findings: a county's siblings' (through the city), or a city's counties'."""
+async def shared_findings_page(request: Request[Any, Any, Any], state: State,
+                               work: CurrentWork, offset: Offset = 0
+                               ) -> Template | Response[bytes]:
+    """Shared findings: a county's siblings' (through the city), or a city's counties';
+    htmx polls the list (304 while nothing arrived)."""
+    etag = etag_of(request, await sync_version(work.session))
+    if unchanged(request, etag):
+        return not_modified(etag)
     page = await list_shared_findings(work, source=None, limit=PAGE, offset=offset)
     base = f"/t/{work.tenant.code}/shared-findings"
     context = await page_context(
@@ -271,7 +287,9 @@ async def shared_findings_page(state: State, work: CurrentWork, offset: Offset =
         moment=moment,
         prev=f"{base}?offset={max(offset - PAGE, 0)}" if offset else "",
         next=f"{base}?offset={offset + PAGE}" if offset + PAGE < page.total else "")
-    return Template("linkage/shared_findings.html", context=context)
+    name = ("linkage/shared_findings_live.html" if is_htmx(request)
+            else "linkage/shared_findings.html")
+    return Template(name, context=context, headers=live_headers(etag))
 
 
 directive_pages: list[Any] = [directives_page, issue_form, withdraw_form, directive_page,

@@ -40,6 +40,8 @@ __all__ = [
     "RectificationStats",
     "SharedFinding",
     "SharedFindingForwarded",
+    "SpecialStats",
+    "StatisticSummary",
     "TargetSummary",
 ]
 
@@ -81,6 +83,26 @@ class InspectionProgress(Event, frozen=True, kw_only=True, tag="inspection.progr
 
     def entity(self) -> str:
         return f"inspection:{self.inspection_id}"
+
+
+class StatisticSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """One figure a special inspection's plugin counts (``InspectionStatistic``)."""
+
+    code: str
+    label: str
+    value: int | float
+    unit: str = ""
+
+
+class SpecialStats(Event, frozen=True, kw_only=True, tag="special_stats.updated"):
+    """The figures of one special inspection (hook ``xuncha_inspection_statistics``)."""
+
+    inspection_id: int
+    kind: str
+    statistics: list[StatisticSummary]
+
+    def entity(self) -> str:
+        return f"special_stats:{self.inspection_id}"
 
 
 class FindingStats(Event, frozen=True, kw_only=True, tag="finding_stats.updated"):
@@ -210,7 +232,9 @@ class DirectiveIssued(Event, frozen=True, kw_only=True, tag="directive.issued"):
     ``kind`` is one of ``deployment``, ``directive``, ``common_problem``,
     ``knowledge``, ``elevated_assignment``, ``cross_assignment``;
     ``targets`` lists the counties addressed (empty: every county).
-    ``withdrawn`` marks a directive the city took back.
+    ``withdrawn`` marks a directive the city took back. A deployment may name
+    the ``inspection_kind`` its counties run (its checklist comes with the kind's
+    plugin); they answer with the progress of their inspections of that kind.
     """
 
     directive_id: int
@@ -221,6 +245,7 @@ class DirectiveIssued(Event, frozen=True, kw_only=True, tag="directive.issued"):
     targets: list[str]
     issued_on: date
     withdrawn: bool = False
+    inspection_kind: str = ""
 
     def entity(self) -> str:
         return f"directive:{self.directive_id}"
@@ -234,6 +259,8 @@ class DirectiveAnswered(Event, frozen=True, kw_only=True, tag="directive.answere
     closed: int
     overdue: int
     note: str = ""
+    statistics: list[StatisticSummary] = msgspec.field(default_factory=list)
+    """For a deployment of a kind: its figures summed over the county's inspections."""
 
     def entity(self) -> str:
         return f"directive_answer:{self.directive_id}"
@@ -254,7 +281,7 @@ class SharedFindingForwarded(Event, frozen=True, kw_only=True,
 LINKAGE_EVENTS: list[type[Event]] = [
     CountyProfile, InspectionProgress, FindingStats, SharedFinding, RectificationStats,
     ClueStats, CityClueReported, AuditHeadReported, AuditCheckRequested, AuditChecked,
-    DirectiveIssued, DirectiveAnswered, SharedFindingForwarded,
+    DirectiveIssued, DirectiveAnswered, SharedFindingForwarded, SpecialStats,
 ]
 """Registered by core through ``xuncha_event_types``."""
 
@@ -262,6 +289,7 @@ LINKAGE_SUBJECTS: list[SyncSubject] = [
     SyncSubject(direction="up", entity="county", verbs=("profile",)),
     SyncSubject(direction="up", entity="inspection", verbs=("progress",)),
     SyncSubject(direction="up", entity="finding_stats", verbs=("updated",)),
+    SyncSubject(direction="up", entity="special_stats", verbs=("updated",)),
     SyncSubject(direction="up", entity="shared_finding", verbs=("reported",)),
     SyncSubject(direction="up", entity="rectification_stats", verbs=("updated",)),
     SyncSubject(direction="up", entity="clue_stats", verbs=("updated",)),

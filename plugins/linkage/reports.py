@@ -33,6 +33,7 @@ from core.api import (
     GENESIS,
     AuditEntry,
     AuditHead,
+    ChecklistMarked,
     ClueChanged,
     ClueClosed,
     ClueRecorded,
@@ -41,6 +42,7 @@ from core.api import (
     Event,
     FindingChanged,
     FindingRecorded,
+    Inspection,
     InspectionPlanned,
     InspectionStageChanged,
     RectificationItemChanged,
@@ -48,6 +50,7 @@ from core.api import (
     TenantInfo,
     TenantSession,
     Work,
+    inspection_statistics,
     read_memos,
     verify_chain,
     write_memo,
@@ -59,6 +62,8 @@ from plugins.linkage.events import (
     AuditCheckRequested,
     AuditHeadReported,
     CountyProfile,
+    SpecialStats,
+    StatisticSummary,
 )
 
 __all__ = [
@@ -91,6 +96,8 @@ class Touched:
     findings: set[int] = field(default_factory=set)
     rectification: set[int] = field(default_factory=set)
     clues: set[int] = field(default_factory=set)
+    special: set[int] = field(default_factory=set)
+    """Inspections whose checklist changed (their figures go up with the findings')."""
     shared: set[int] = field(default_factory=set)
     """Findings shared, or shared until this transaction."""
     city_clues: set[int] = field(default_factory=set)
@@ -98,7 +105,7 @@ class Touched:
 
     def inspections(self) -> set[int]:
         """Every inspection touched."""
-        return self.progress | self.findings | self.rectification | self.clues
+        return self.progress | self.findings | self.rectification | self.clues | self.special
 
     def __bool__(self) -> bool:
         return bool(self.inspections() or self.shared or self.city_clues)
@@ -122,6 +129,8 @@ def touched_by(events: Sequence[Envelope]) -> Touched:
                 touched.city_clues.add(event.clue_id)
         elif isinstance(event, RectificationItemChanged):
             touched.rectification.add(event.inspection_id)
+        elif isinstance(event, ChecklistMarked):
+            touched.special.add(event.inspection_id)
     return touched
 
 
@@ -147,8 +156,21 @@ async def sync_outgoing(events: Sequence[Envelope], work: Work) -> None:
         out += await summaries.clue_stats(session, touched.clues, today)
     if touched.city_clues:
         out += await summaries.city_clues(session, touched.city_clues)
+    out += await _special_stats(work, touched.progress | touched.findings | touched.special)
     for event in out:
         work.emit(event)
+
+
+async def _special_stats(work: Work, ids: set[int]) -> list[Event]:
+    """The figures plugins count for each touched inspection that has any."""
+    out: list[Event] = []
+    for row in await work.session.list(Inspection, {"id": sorted(ids)}, limit=None) if ids else []:
+        figures = await inspection_statistics(work, row["id"], row["kind"])
+        if figures:
+            out.append(SpecialStats(inspection_id=row["id"], kind=row["kind"], statistics=[
+                StatisticSummary(code=f.code, label=f.label, value=f.value, unit=f.unit)
+                for f in figures]))
+    return out
 
 
 async def county_profile(session: TenantSession, tenant: TenantInfo) -> CountyProfile:

@@ -27,6 +27,8 @@ class Directive(Table, tablename="directive"):
 
     tenant_id = ForeignKey(Tenant, index=True)
     kind = Varchar(length=32, choices=DirectiveKind)
+    inspection_kind = Varchar(length=32, default="")
+    """For a deployment (专项巡察部署): the inspection kind the counties run (``""``: none)."""
     title = Varchar(length=200)
     body = Text(default="")
     due_date = Date(null=True, default=None)

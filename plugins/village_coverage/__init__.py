@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.api import CoverageTarget, TenantSetting, hookimpl
+from core.api import CoverageTarget, DeskItem, DeskViewer, TenantSetting, Work, hookimpl
 from plugins.village_coverage.model import (
     DEPARTMENT_KINDS,
     MAX_DEPARTMENTS_SETTING,
@@ -57,6 +57,13 @@ def xuncha_routes() -> list[Any]:
 @hookimpl
 def xuncha_template_dirs() -> list[Path]:
     return [Path(__file__).parent / "templates"]
+
+
+@hookimpl
+async def xuncha_desk_items(work: Work, viewer: DeskViewer) -> list[DeskItem]:
+    from plugins.village_coverage.desk import directives_to_apply
+
+    return await directives_to_apply(work, viewer)
 
 
 @hookimpl

@@ -97,6 +97,7 @@ class CoverageReported(Event, frozen=True, kw_only=True, tag="coverage.reported"
     capacity_left: int
     warnings: list[str] = []
     villages: list[VillageLine] = []
+    county_name: str = ""
     replicated: ClassVar[bool] = False
 
     def entity(self) -> str:

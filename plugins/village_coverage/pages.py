@@ -7,10 +7,11 @@ the refusal's status. Charts are inline SVG drawn on the server.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State as AppState
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
@@ -24,11 +25,21 @@ from core.api import (
     Invalid,
     MenuItem,
     Work,
+    data_version,
+    done,
+    etag_of,
+    form_errors,
+    is_htmx,
     list_terms,
+    live_headers,
+    not_modified,
     page_context,
+    parse_form,
     refusal_of,
     require_action,
     runtime_of,
+    translate,
+    unchanged,
 )
 from plugins.village_coverage import service
 from plugins.village_coverage.api import CountyCode, require_city
@@ -50,6 +61,7 @@ from plugins.village_coverage.model import (
 from plugins.village_coverage.rollup import rollup
 from plugins.village_coverage.service import EntryChange, TargetChange
 from plugins.village_coverage.status import current_term, load_coverage
+from plugins.village_coverage.tables import CoverageCountyReport, CoverageDirective
 from plugins.village_coverage.views import directive_out, plan_out, progress_out
 
 __all__ = ["coverage_pages", "menu_items"]
@@ -74,10 +86,12 @@ class TermForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class EntryForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Move one org to a round (``slot`` ``2025-2``) or out of the plan (empty)."""
+    """Move orgs (one, or those ticked in a township's group) to a round (``slot``
+    ``2025-2``) or out of the plan (empty)."""
 
-    term_id: int
-    org_id: int
+    term_id: Annotated[int, msgspec.Meta(ge=1)]
+    org_id: Annotated[list[Annotated[int, msgspec.Meta(ge=1)]],
+                      msgspec.Meta(min_length=1, max_length=2000)]
     slot: Annotated[str, msgspec.Meta(max_length=16)] = ""
 
 
@@ -100,19 +114,17 @@ class TargetForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class DirectiveForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A directive to one county; codes separated by commas, spaces or lines."""
 
-    county: Annotated[str, msgspec.Meta(max_length=64)]
-    kind: Annotated[str, msgspec.Meta(max_length=16)]
-    title: Annotated[str, msgspec.Meta(max_length=200)]
-    village_codes: Annotated[str, msgspec.Meta(max_length=20000)]
+    county: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    village_codes: Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
     body: Annotated[str, msgspec.Meta(max_length=5000)] = ""
 
 
 _FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 TermBody = Annotated[TermForm, _FORM]
-EntryBody = Annotated[EntryForm, _FORM]
 SlotBody = Annotated[SlotForm, _FORM]
 TargetBody = Annotated[TargetForm, _FORM]
-DirectiveBody = Annotated[DirectiveForm, _FORM]
 
 
 def menu_items(tenant: Any) -> list[MenuItem]:
@@ -196,12 +208,19 @@ async def propose_form(state: AppState, work: CurrentWork,
 
 @post("/t/{tenant:str}/coverage/plan/entries", opt={"action": "coverage:plan"},
       include_in_schema=False, status_code=200)
-async def entry_form(state: AppState, work: CurrentWork,
-                     data: EntryBody) -> Template | Redirect:
-    """Move one org to another round, or out of the plan."""
-    change = EntryChange(org_id=data.org_id, slot=data.slot.strip() or None)
+async def entry_form(request: Request[Any, Any, Any], state: AppState,
+                     work: CurrentWork) -> Template | Redirect:
+    """Move orgs to another round, or out of the plan: one, or a township's ticked rows."""
+    try:
+        data = await parse_form(request, EntryForm)
+    except Invalid as exc:
+        context = await _plan_context(state, work, await current_term(work),
+                                      errors=refusal_of(exc)[0], notice="")
+        return Template("village_coverage/plan.html", context=context, status_code=400)
+    slot = data.slot.strip() or None
+    changes = [EntryChange(org_id=org_id, slot=slot) for org_id in dict.fromkeys(data.org_id)]
     return await _plan_action(state, work, data.term_id, "entry",
-                              lambda term: service.set_entries(work, term, [change]))
+                              lambda term: service.set_entries(work, term, changes))
 
 
 @post("/t/{tenant:str}/coverage/plan/inspections", opt={"action": "coverage:schedule"},
@@ -237,19 +256,36 @@ async def target_form(state: AppState, work: CurrentWork,
     return await _plan_action(state, work, data.term_id, "target", change)
 
 
+async def _rollup_etag(request: Request[Any, Any, Any], state: AppState, work: Work) -> str:
+    """The roll-up's ETag: the reports and directives held, the counties registered, today."""
+    version = await data_version(work.session, {
+        CoverageCountyReport: ("received_at", "version"), CoverageDirective: ("id",)})
+    counties = sorted((t.code, t.name, t.plugins) for t in await runtime_of(state).tenants.all()
+                      if t.parent_code == work.tenant.code or t.parent_id == work.tenant.id)
+    return etag_of(request, version, counties, work.clock.today())
+
+
 @get("/t/{tenant:str}/coverage/counties", opt={"action": "coverage:rollup"},
      include_in_schema=False)
-async def rollup_page(state: AppState, work: CurrentWork, done: Done = "") -> Template:
-    """全市巡察全覆盖汇总: a table and a chart per county."""
+async def rollup_page(request: Request[Any, Any, Any], state: AppState, work: CurrentWork,
+                      done: Done = "") -> Template | Response[bytes]:
+    """全市巡察全覆盖汇总: a table and a chart per county; htmx polls it (304 while no
+    report arrived)."""
     require_city(work)
+    etag = await _rollup_etag(request, state, work)
+    if unchanged(request, etag):
+        return not_modified(etag)
     found = await rollup(work, runtime_of(state))
     years = found.years()
     context = await page_context(
         state, work.tenant, rollup=found, chart=rate_chart(found.counties),
         sparks={c.code: year_chart(c, years) for c in found.counties}, years=years,
         population_labels=POPULATION_LABELS, notice=NOTICES.get(done, ""),
+        names={c.code: c.name for c in found.counties},
         directives=[directive_out(r) for r in await list_directives(work)])
-    return Template("village_coverage/rollup.html", context=context)
+    name = ("village_coverage/rollup_live.html" if is_htmx(request)
+            else "village_coverage/rollup.html")
+    return Template(name, context=context, headers=live_headers(etag))
 
 
 async def _county_context(state: AppState, work: Work, county: str, **extra: Any
@@ -269,35 +305,54 @@ async def _county_context(state: AppState, work: Work, county: str, **extra: Any
 async def county_page(state: AppState, work: CurrentWork, county: CountyCode) -> Template:
     """One county's report: its villages by state, and the directive form."""
     require_city(work)
-    context = await _county_context(state, work, county, errors=[], form=None)
+    context = await _county_context(state, work, county, errors=[], form=None,
+                                    form_errors=None)
     return Template("village_coverage/county.html", context=context)
+
+
+def _codes(text: str) -> list[str]:
+    """Village codes typed with commas (either width), 、, spaces or lines between them."""
+    for mark in ("，", "、", ","):
+        text = text.replace(mark, " ")
+    return text.split()
+
+
+def _directive_in(form: DirectiveForm) -> DirectiveIn:
+    """The service's input from the form; its refusals in Chinese by field, never msgspec's."""
+    try:
+        return msgspec.convert({"county": form.county, "kind": form.kind,
+                                "title": form.title.strip(), "village_codes": _codes(
+                                    form.village_codes), "body": form.body}, DirectiveIn)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        at = re.search(r"at `\$\.(\w+)", message)
+        raise Invalid([FieldError(at[1] if at else "village_codes",
+                                  translate(message))]) from exc
 
 
 @post("/t/{tenant:str}/coverage/directives", opt={"action": "coverage:direct"},
       include_in_schema=False, status_code=200)
-async def directive_form(state: AppState, work: CurrentWork,
-                         data: DirectiveBody) -> Template | Redirect:
-    """Send a county a coverage directive naming its villages."""
-    require_city(work)
-    codes = [c for c in data.village_codes.replace("，", ",").replace("、", ",")
-             .replace(",", " ").split() if c]
+async def directive_form(request: Request[Any, Any, Any], state: AppState,
+                         work: CurrentWork) -> Template | Response[Any]:
+    """Send a county a coverage directive naming its villages (htmx or a plain form)."""
+    posted = await request.form()
     try:
-        body = msgspec.convert({"county": data.county, "kind": data.kind,
-                                "title": data.title.strip(), "village_codes": codes,
-                                "body": data.body}, DirectiveIn)
-    except msgspec.ValidationError as exc:
-        body, errors = None, [f"填写有误：{exc}"]
-    else:
-        errors = []
-    try:
-        if body is not None:
-            await issue_directive(work, runtime_of(state), body)
+        form = await parse_form(request, DirectiveForm)
+        require_city(work)  # after the form is read, as the API reads its body first
+        await issue_directive(work, runtime_of(state), _directive_in(form))
     except Invalid as exc:
-        errors = [e.message for e in exc.errors]
-    if errors:
-        context = await _county_context(state, work, data.county, errors=errors, form=data)
-        return Template("village_coverage/county.html", context=context, status_code=400)
-    return Redirect(f"/t/{work.tenant.code}/coverage/counties?done=directive", status_code=303)
+        if work.tenant.parent_code:
+            raise  # a county has no county page to show the form on: the error page
+        errors = form_errors(exc, DirectiveForm)
+        county = str(posted.get("county", ""))[:64]
+        values = {name: str(posted.get(name, "")) for name in
+                  ("kind", "title", "village_codes", "body")}
+        context = await _county_context(state, work, county, errors=[], form=values,
+                                        form_errors=errors)
+        name = ("village_coverage/directive_form.html" if is_htmx(request)
+                else "village_coverage/county.html")
+        return Template(name, context=context, status_code=errors.status)
+    return done(request, f"/t/{work.tenant.code}/coverage/counties?done=directive")
 
 
 @post("/t/{tenant:str}/coverage/directives/{coverage_directive_id:int}/apply",

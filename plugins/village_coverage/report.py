@@ -52,8 +52,9 @@ TRIGGERS = frozenset({"inspection.planned", "inspection.stage_changed", "coverag
 """Event types after which a county's coverage may have changed."""
 
 
-def build_report(coverage: Coverage) -> CoverageReported:
-    """The county's coverage of the term, as the city sees it."""
+def build_report(coverage: Coverage, county_name: str = "") -> CoverageReported:
+    """The county's coverage of the term, as the city sees it (with the county's name: a
+    city served by another deployment knows the county by nothing else)."""
     term = coverage.term
     villages = [
         VillageLine(code=line.code, name=line.name, township=line.township,
@@ -66,7 +67,7 @@ def build_report(coverage: Coverage) -> CoverageReported:
         term_end=term["end_date"], as_of=coverage.today,
         populations=[coverage.totals(p) for p in coverage.populations],
         rounds_left=len(open_slots), capacity_left=len(open_slots) * coverage.high,
-        warnings=list(coverage.warnings), villages=villages)
+        warnings=list(coverage.warnings), villages=villages, county_name=county_name)
 
 
 def _digest(report: CoverageReported) -> str:
@@ -100,7 +101,7 @@ async def publish_if_changed(work: Work) -> CoverageReported | None:
         return None
     async with work.transaction():
         published = await _lock_memo(work, term["id"])
-        report = build_report(await load_coverage(work, term))
+        report = build_report(await load_coverage(work, term), work.tenant.name)
         digest = _digest(report)
         if digest == published:
             return None
@@ -126,7 +127,7 @@ async def sync_tick(tenant: TenantInfo, runtime: Any) -> None:
     if term is None:
         return
     rows = await work.session.list(CoverageMemo, {"term_id": term["id"]}, limit=1)
-    report = build_report(await load_coverage(work, term))
+    report = build_report(await load_coverage(work, term), work.tenant.name)
     if rows and rows[0]["digest"] == _digest(report):
         return  # unchanged: no write transaction at all
     await publish_if_changed(work)

@@ -8,7 +8,7 @@ villages, what is under way and at risk, and the villages covered per year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,10 +21,11 @@ __all__ = ["CountyCoverage", "Rollup", "county_codes", "latest_reports", "rollup
 
 
 async def county_codes(work: Work, runtime: Any,
-                       reported: Iterable[str] = ()) -> dict[str, str]:
+                       reported: Mapping[str, Mapping[str, Any]] | Iterable[str] = ()
+                       ) -> dict[str, str]:
     """The city's counties, code -> name: those registered here that use the plugin, and
-    those that reported (``reported``; a county served by another deployment is known by
-    its code only)."""
+    those that reported (``reported``: codes, or their reports by code; a county served by
+    another deployment is named by its report, its code only if the report has no name)."""
     tenant = work.tenant
     everyone = await runtime.tenants.all()
     found = {t.code: t.name for t in everyone
@@ -32,7 +33,9 @@ async def county_codes(work: Work, runtime: Any,
              and enabled_for(t.plugins, PLUGIN_NAME)}
     names = {t.code: t.name for t in everyone}
     for code in reported:
-        found.setdefault(code, names.get(code, code))
+        report = reported.get(code) if isinstance(reported, Mapping) else None
+        named = str(report.get("county_name") or "") if isinstance(report, Mapping) else ""
+        found.setdefault(code, names.get(code) or named or code)
     return found
 
 

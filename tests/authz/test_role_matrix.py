@@ -177,14 +177,15 @@ async def test_anonymous_gets_401(seeded: Seeded, app: Litestar, client: Client)
 async def test_naming_ones_org_opens_only_routes_that_filter_by_it(
         seeded: Seeded, app: Litestar, client: Client, database: Database,
         tenant_ids: dict[str, int]) -> None:
-    """``?org_id=<own org>`` admits a liaison only where the handler filters by it."""
+    """``?org_id=<own org>`` admits a liaison only where the handler filters by it. (Its
+    desk, ``/t/ta.one/``, opens to it with or without a query: see test_home.)"""
     unit = await new_actor(app, client, database, tenant_ids, "ta.one", "unit_liaison",
                            org=seeded.org_code)
     ids = seeded.ids
     own, other, insp = ids["org_id"], ids["other_org_id"], ids["inspection_id"]
     for url in (f"{T}/inspections/{insp}/rectification/reports?org_id={own}",
                 f"{T}/inspections/{insp}/report.docx?org_id={own}",
-                f"{T}/tenant?org_id={own}", f"/t/ta.one?org_id={own}",
+                f"{T}/tenant?org_id={own}",
                 f"/t/ta.one/rounds?org_id={own}", f"/t/ta.one/inspections/{insp}?org_id={own}",
                 f"{T}/rectification/items?org_id={own}&org_id={other}"):
         response = await unit.get(url)
@@ -202,15 +203,19 @@ async def test_naming_ones_org_opens_only_routes_that_filter_by_it(
     assert "矩阵他单位整改问题" not in page.text
 
 
-async def test_a_unit_liaison_lands_on_its_own_ledger(seeded: Seeded, app: Litestar,
-                                                      client: Client, database: Database,
-                                                      tenant_ids: dict[str, int]) -> None:
+async def test_a_unit_liaison_lands_on_its_desk_linking_its_own_ledger(
+        seeded: Seeded, app: Litestar, client: Client, database: Database,
+        tenant_ids: dict[str, int]) -> None:
+    """The index sends a unit liaison to its desk, which links its own org's ledger (that
+    opens); the whole registry does not."""
     unit = await new_actor(app, client, database, tenant_ids, "ta.one", "unit_liaison",
                            org=seeded.org_code, home="ta.one")
     start = await unit.get("/", follow_redirects=False)
     assert start.status_code in (302, 303)
-    target = start.headers["location"]
-    assert target == f"/t/ta.one/ledger?org_id={seeded.ids['org_id']}"
-    page = await unit.get(target)
+    assert start.headers["location"] == "/t/ta.one/"
+    desk = await unit.get("/t/ta.one/")
+    own = f"/t/ta.one/ledger?org_id={seeded.ids['org_id']}"
+    assert desk.status_code == 200 and f'href="{own}"' in desk.text, desk.text
+    page = await unit.get(own)
     assert page.status_code == 200 and "整改台账" in page.text
-    assert (await unit.get("/t/ta.one/")).status_code == 403  # not the whole registry
+    assert (await unit.get("/t/ta.one/ledger")).status_code == 403  # not the whole registry

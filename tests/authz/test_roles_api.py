@@ -46,3 +46,11 @@ async def test_bad_grants_are_refused_in_chinese(client: Client, database: Datab
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in e["message"]) for e in errors)
     listed = ok(await client.get(f"{T}/role-grants"))
     assert account.username not in {g["username"] for g in listed}
+
+
+async def test_an_admin_cannot_revoke_their_own_admin_role(client: Client) -> None:
+    response = await client.delete(f"{T}/role-grants/tester/office_admin")
+    assert response.status_code == 400, response.text
+    assert "不能收回自己的巡察办管理员角色" in response.json()["message"]
+    listed = ok(await client.get(f"{T}/role-grants"))
+    assert ("tester", "office_admin") in {(g["username"], g["role"]) for g in listed}

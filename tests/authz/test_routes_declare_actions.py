@@ -28,6 +28,7 @@ from tests.plugin_fixtures import SAMPLE_DIR, SAMPLE_MODULE, SAMPLE_NAME, forget
 
 PUBLIC_ROUTES = {
     ("GET", "/healthz"),
+    ("GET", "/favicon.ico"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),
@@ -35,7 +36,7 @@ PUBLIC_ROUTES = {
     ("HEAD", "/static/{file_path:path}"),
     ("OPTIONS", "/static/{file_path:path}"),
 }
-"""The routes anyone may call: health, sign-in and sign-out, static files."""
+"""The routes anyone may call: health, sign-in and sign-out, static files and the icon."""
 
 _AUTO_OPTIONS = "HTTPRoute.create_options_handler.<locals>.options_handler"
 

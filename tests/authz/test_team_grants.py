@@ -139,9 +139,12 @@ async def test_a_foreign_member_reads_its_inspection_and_nothing_else(
         response = await member.get(scene.url(path))
         assert _chinese_403(response), (path, response.text)
         assert "他组" not in response.text
-    for page in (f"/t/{T}?inspection_id={scene.inspection_id}",
-                 f"/t/{T}/rounds?inspection_id={scene.inspection_id}"):
-        assert (await member.get(page)).status_code == 403, page
+    assert (await member.get(f"/t/{T}/rounds?inspection_id={scene.inspection_id}")
+            ).status_code == 403
+    # Its desk in the tenant of its place opens, with its own inspection only.
+    desk = await member.get(f"/t/{T}/?inspection_id={scene.inspection_id}")
+    assert desk.status_code == 200 and "他组" not in desk.text
+    assert f"inspections/{scene.inspection_id}" in desk.text
     write = await member.post(scene.url("inspections/{other_inspection_id}/papers"),
                               json={"__probe__": 1})
     assert _chinese_403(write)

@@ -155,3 +155,21 @@ async def test_disable_revokes_sessions_and_tokens(cli_env: dict[str, str],
     assert xuncha(cli_env, "users", "enable", username).returncode == 0
     await authenticate(cli_db, username, PASSWORD, client_ip="x", now=Clock().now())
     _one_line_error(xuncha(cli_env, "users", "disable", "no.such.user"), "不存在")
+
+
+def test_roles_by_chinese_label_and_the_codes_in_help(cli_env: dict[str, str]) -> None:
+    shown = xuncha(cli_env, "roles", "grant", "--help")
+    assert shown.returncode == 0
+    assert "office_staff" in shown.stdout and "巡察办工作人员" in shown.stdout
+    assert "team_leader" not in shown.stdout  # held through a team, never granted
+    username = new_username("cli")
+    assert _create(cli_env, username).returncode == 0
+    granted = xuncha(cli_env, "roles", "grant", username, "巡察办工作人员", "--tenant", TENANT)
+    assert granted.returncode == 0, granted.stderr
+    assert "巡察办工作人员" in granted.stdout
+    listing = xuncha(cli_env, "roles", "list", "--tenant", TENANT).stdout
+    assert f"{username}\toffice_staff\t巡察办工作人员" in listing
+    _one_line_error(xuncha(cli_env, "roles", "grant", username, "办公室", "--tenant", TENANT),
+                    "office_staff（巡察办工作人员）")
+    revoked = xuncha(cli_env, "roles", "revoke", username, "office_staff", "--tenant", TENANT)
+    assert revoked.returncode == 0 and "巡察办工作人员" in revoked.stdout

@@ -2,6 +2,8 @@
 
 ``plugged_in`` registers a test object as a plugin for the duration of a
 block (to record events or add finding categories) and removes it after.
+``sign_off_team`` seats a deputy leader and a leader with accounts on a
+seeded inspection's team: only they may review and sign its papers.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
@@ -19,16 +22,19 @@ from core.audit.tables import AuditEntry
 from core.db import Database
 from core.events import Envelope
 from core.hookspecs import hookimpl
-from core.inspection.tables import Inspection
+from core.inspection.tables import Inspection, TeamMember
+from tests.conftest import ActingClient, acting_as
 from tests.inspection.seed import seed_inspection
 
 __all__ = [
     "Client",
     "EventRecorder",
+    "SignOffTeam",
     "audit_entries",
     "paper_body",
     "plugged_in",
     "set_stage",
+    "sign_off_team",
     "today",
     "workspace",
 ]
@@ -108,3 +114,37 @@ def plugged_in(app: Litestar, plugin: Any) -> Iterator[Any]:
         yield plugin
     finally:
         plugins.remove(name)
+
+
+@dataclass(frozen=True)
+class SignOffTeam:
+    """A seeded inspection's deputy leader and leader, each acting through a token."""
+
+    deputy: ActingClient
+    deputy_name: str
+    leader: ActingClient
+    leader_name: str
+
+
+async def sign_off_team(app: Litestar, client: Client, database: Database,
+                        tenant_ids: dict[str, int], inspection_id: int,
+                        tenant: str = COUNTY) -> SignOffTeam:
+    """Accounts (no tenant role) seated as the deputy and the leader of the inspection's
+    team, authorised since yesterday; the new leader takes the seeded leader's place."""
+    session = database.tenant(tenant_ids[tenant])
+    since = datetime.now(UTC) - timedelta(days=1)
+    deputy, deputy_name = await acting_as(app, client, database, None, tenant)
+    leader, leader_name = await acting_as(app, client, database, None, tenant)
+    await session.update(TeamMember, {"inspection_id": inspection_id, "role": "leader"},
+                         {"person": leader_name, "name": "测试组长", "home_tenant": tenant,
+                          "authorized_at": since})
+    if not await session.count(TeamMember, {"inspection_id": inspection_id,
+                                            "person": leader_name}):
+        await session.insert(TeamMember, [{
+            "inspection_id": inspection_id, "person": leader_name, "name": "测试组长",
+            "home_tenant": tenant, "role": "leader", "authorized_at": since}])
+    await session.insert(TeamMember, [{
+        "inspection_id": inspection_id, "person": deputy_name, "name": "测试副组长",
+        "home_tenant": tenant, "role": "deputy", "authorized_at": since}])
+    return SignOffTeam(deputy=deputy, deputy_name=deputy_name, leader=leader,
+                       leader_name=leader_name)

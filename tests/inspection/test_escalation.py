@@ -143,7 +143,8 @@ async def test_scheduler_runs_at_start_and_again_and_survives_errors(
     app: Litestar, client: Client
 ) -> None:
     started = app.state.overdue_scanner
-    assert started.first_pass.is_set() and started.passes >= 1
+    # On PostgreSQL the first period may have been claimed by another app of the session.
+    assert started.first_pass.is_set() and started.passes + started.skipped >= 1
 
     class Broken:
         async def refresh(self, force: bool = False) -> None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from litestar import Litestar
 
 from core.db import Database
-from core.inspection.tables import WorkingPaper, WorkingPaperRevision
+from core.errors import Conflict, Forbidden
+from core.inspection import papers
+from core.inspection.model import Source
+from core.inspection.tables import InspectionLog, TeamMember, WorkingPaper, WorkingPaperRevision
 from core.tenancy.tables import Org
+from core.work import Work
 from tests.inspection.helpers import ok as _ok
 from tests.inspection.paper_steps import (
     Client,
@@ -19,6 +24,7 @@ from tests.inspection.paper_steps import (
     paper_body,
     plugged_in,
     set_stage,
+    sign_off_team,
     today,
     workspace,
 )
@@ -34,6 +40,14 @@ def _refused(response: Any, status: int, field: str, text: str | None = None) ->
     assert any((e["field"] or "").startswith(field) for e in body["errors"]), body
     if text is not None:
         assert text in body["message"], body
+
+
+def _forbidden(response: Any, text: str) -> None:
+    """Refused (403) for who asks, in Chinese, naming no input field."""
+    assert response.status_code == 403, response.text
+    body = response.json()
+    assert text in body["message"] and not body["message"].startswith("输入有误"), body
+    assert body["errors"] == [], body
 
 
 async def _new_paper(client: Client, app: Litestar, ws: dict[str, Any], number: str,
@@ -76,20 +90,22 @@ async def test_draft_list_and_read_a_paper(client: Client, app: Litestar, databa
 async def test_sign_off_chain_in_order(client: Client, app: Litestar, database: Database,
                                        tenant_ids: dict[str, int]) -> None:
     ws = await workspace(database, tenant_ids, stage="reporting")
+    team = await sign_off_team(app, client, database, tenant_ids, ws["inspection_id"])
     paper = await _new_paper(client, app, ws, "DG-002")
     url = f"{T}/papers/{paper['id']}"
     with plugged_in(app, EventRecorder({"ta.one"})) as recorder:
-        _refused(await client.post(f"{url}/sign", json={}), 409, "status",
+        _refused(await team.leader.post(f"{url}/sign", json={}), 409, "status",
                  "底稿须经副组长审核后方可由组长签字")
-        reviewed = _ok(await client.post(f"{url}/review", json={"remark": "事实清楚"}), 201)
-        assert reviewed["status"] == "reviewed" and reviewed["reviewed_by"]
+        reviewed = _ok(await team.deputy.post(f"{url}/review", json={"remark": "事实清楚"}),
+                       201)
+        assert reviewed["status"] == "reviewed" and reviewed["reviewed_by"] == team.deputy_name
         assert reviewed["reviewed_at"] and not reviewed["signed_by"]
-        _refused(await client.post(f"{url}/review", json={}), 409, "status", "已审核")
-        signed = _ok(await client.post(f"{url}/sign", json={"remark": "同意"}), 201)
+        _refused(await team.deputy.post(f"{url}/review", json={}), 409, "status", "已审核")
+        signed = _ok(await team.leader.post(f"{url}/sign", json={"remark": "同意"}), 201)
         assert signed["status"] == "signed" and signed["status_label"] == "组长已签字"
-        assert signed["signed_by"] and signed["signed_at"]
-        _refused(await client.post(f"{url}/sign", json={}), 409, "status", "不能重复签字")
-        _refused(await client.post(f"{url}/review", json={}), 409, "status", "不能再审核")
+        assert signed["signed_by"] == team.leader_name and signed["signed_at"]
+        _refused(await team.leader.post(f"{url}/sign", json={}), 409, "status", "不能重复签字")
+        _refused(await team.leader.post(f"{url}/review", json={}), 409, "status", "不能再审核")
     events = recorder.of("working_paper.signed")
     assert [(e.paper_id, e.status) for e in events] == [(paper["id"], "reviewed"),
                                                          (paper["id"], "signed")]
@@ -103,9 +119,10 @@ async def test_editing_a_reviewed_paper_withdraws_the_review(
     client: Client, app: Litestar, database: Database, tenant_ids: dict[str, int]
 ) -> None:
     ws = await workspace(database, tenant_ids)
+    team = await sign_off_team(app, client, database, tenant_ids, ws["inspection_id"])
     paper = await _new_paper(client, app, ws, "DG-003")
     url = f"{T}/papers/{paper['id']}"
-    _ok(await client.post(f"{url}/review", json={}), 201)
+    _ok(await team.deputy.post(f"{url}/review", json={}), 201)
     same = _ok(await client.patch(url, json={"title": paper["title"]}))
     assert same["status"] == "reviewed"  # nothing changed, the review stands
     edited = _ok(await client.patch(url, json={"title": "违规发放津贴补贴（补充）",
@@ -114,20 +131,121 @@ async def test_editing_a_reviewed_paper_withdraws_the_review(
     assert edited["reviewed_at"] is None and edited["revision"] == 0
     assert edited["title"] == "违规发放津贴补贴（补充）"
     assert _ok(await client.get(f"{url}/revisions"))["total"] == 0
-    _refused(await client.post(f"{url}/sign", json={}), 409, "status")
+    _refused(await team.leader.post(f"{url}/sign", json={}), 409, "status")
     other = await _new_paper(client, app, ws, "DG-003B")
     _refused(await client.patch(f"{T}/papers/{other['id']}", json={"number": "DG-003"}),
              409, "number", "已有编号为 DG-003 的底稿")
+
+
+async def test_only_the_inspections_own_team_reviews_and_signs(
+    client: Client, app: Litestar, database: Database, tenant_ids: dict[str, int]
+) -> None:
+    """The office admin (not on the team) may neither review nor sign; the author may not
+    review their own paper; a deputy may not sign; nothing changes on a refusal."""
+    ws = await workspace(database, tenant_ids, stage="reporting")
+    team = await sign_off_team(app, client, database, tenant_ids, ws["inspection_id"])
+    paper = await _new_paper(client, app, ws, "DG-010")
+    url = f"{T}/papers/{paper['id']}"
+    _forbidden(await client.post(f"{url}/review", json={}),
+               "只有本次巡察的副组长或组长可以审核底稿（测试副组长、测试组长）")
+    # The deputy drafts a paper: another deputy or the leader must review it.
+    own = _ok(await team.deputy.post(f"{T}/inspections/{ws['inspection_id']}/papers",
+                                     json=paper_body(app, ws["org_id"], "DG-011")), 201)
+    assert own["author"] == team.deputy_name
+    _forbidden(await team.deputy.post(f"{T}/papers/{own['id']}/review", json={}),
+               "审核人不能是底稿起草人")
+    assert _ok(await team.leader.post(f"{T}/papers/{own['id']}/review", json={}),
+               201)["reviewed_by"] == team.leader_name
+    # Separation of duties: who reviewed a paper does not sign it too.
+    _forbidden(await team.leader.post(f"{T}/papers/{own['id']}/sign", json={}),
+               "签字人不能是审核人")
+    _ok(await team.deputy.post(f"{url}/review", json={}), 201)
+    _forbidden(await client.post(f"{url}/sign", json={}), "只有本次巡察的组长可以签字（测试组长）")
+    row = await database.tenant(tenant_ids["ta.one"]).get(WorkingPaper, paper["id"])
+    assert row is not None and row["status"] == "reviewed" and row["signed_by"] == ""
+    assert await audit_entries(database, tenant_ids, "paper.sign", paper["id"]) == []
+    # The leader of another inspection signs nothing here.
+    other = await workspace(database, tenant_ids, stage="reporting")
+    other_team = await sign_off_team(app, client, database, tenant_ids, other["inspection_id"])
+    assert (await other_team.leader.post(f"{url}/sign", json={})).status_code == 403
+    _ok(await team.leader.post(f"{url}/sign", json={}), 201)
+
+
+async def test_the_sign_off_rules_in_the_service(
+    client: Client, app: Litestar, database: Database, tenant_ids: dict[str, int]
+) -> None:
+    """The rules hold whoever calls the service: by team place, not by tenant role; a
+    person taken off the team before it went on site holds no place any more."""
+    ws = await workspace(database, tenant_ids, stage="onsite")
+    session = database.tenant(tenant_ids["ta.one"])
+    runtime = app.state.runtime
+    tenant = runtime.tenants._by_code["ta.one"]
+
+    def as_(actor: str) -> Work:
+        return Work(session=session, tenant=tenant, actor=actor, clock=runtime.clock,
+                    plugins=runtime.plugins)
+
+    now = runtime.clock.now()
+    entered = now - timedelta(days=2)
+    await session.insert(InspectionLog, [{
+        "inspection_id": ws["inspection_id"], "kind": "stage", "from_value": "briefing",
+        "to_value": "onsite", "actor": "test", "at": entered}])
+    await session.update(TeamMember, {"inspection_id": ws["inspection_id"]},
+                         {"person": "svc.leader", "name": "服组长"})
+    await session.insert(TeamMember, [
+        {"inspection_id": ws["inspection_id"], "person": "svc.deputy", "name": "服副组长",
+         "home_tenant": "ta.one", "role": "deputy"},
+        {"inspection_id": ws["inspection_id"], "person": "svc.gone", "name": "已调出",
+         "home_tenant": "ta.one", "role": "deputy",
+         "released_at": entered - timedelta(days=1)},
+        {"inspection_id": ws["inspection_id"], "person": "svc.member", "name": "服组员",
+         "home_tenant": "ta.one", "role": "member"}])
+    team = await papers.signers(session, ws["inspection_id"], now)
+    assert team.leaders == {"svc.leader": "服组长"} and team.deputies == {"svc.deputy": "服副组长"}
+    made = await papers.create_paper(as_("svc.member"), ws["inspection_id"],
+                                     papers.PaperCreate(**{
+                                         **paper_body(app, ws["org_id"], "DG-012"),
+                                         "paper_date": runtime.clock.today(),
+                                         "source": Source.documents}))
+    for actor in ("svc.gone", "svc.member", "tester"):
+        with pytest.raises(Forbidden) as refused:
+            await papers.review_paper(as_(actor), made.id)
+        assert "只有本次巡察的副组长或组长可以审核底稿" in refused.value.message
+        assert not refused.value.errors  # a rule about the person, no field of the input
+    with pytest.raises(Conflict):
+        await papers.sign_paper(as_("svc.leader"), made.id)  # not reviewed yet
+    assert (await papers.review_paper(as_("svc.deputy"), made.id)).reviewed_by == "svc.deputy"
+    for actor in ("svc.deputy", "svc.member", "tester"):
+        with pytest.raises(Forbidden, match="只有本次巡察的组长可以签字"):
+            await papers.sign_paper(as_(actor), made.id)
+    assert (await papers.sign_paper(as_("svc.leader"), made.id)).signed_by == "svc.leader"
+    # The leader may review, but then may not sign the same paper.
+    second = await papers.create_paper(as_("svc.member"), ws["inspection_id"],
+                                       papers.PaperCreate(**{
+                                           **paper_body(app, ws["org_id"], "DG-013"),
+                                           "paper_date": runtime.clock.today(),
+                                           "source": Source.documents}))
+    assert (await papers.review_paper(as_("svc.leader"), second.id)).reviewed_by == "svc.leader"
+    with pytest.raises(Forbidden, match="签字人不能是审核人") as twice:
+        await papers.sign_paper(as_("svc.leader"), second.id)
+    assert not twice.value.errors
+    row = await session.get(WorkingPaper, second.id)
+    assert row is not None and row["status"] == "reviewed" and row["signed_by"] == ""
+    # The withdrawal releases the team: its leader still signs what it wrote.
+    await session.update(TeamMember, {"inspection_id": ws["inspection_id"],
+                                      "released_at": None}, {"released_at": now})
+    assert (await papers.signers(session, ws["inspection_id"], now)).may_sign("svc.leader")
 
 
 async def test_signed_paper_is_frozen_and_changes_are_revisions(
     client: Client, app: Litestar, database: Database, tenant_ids: dict[str, int]
 ) -> None:
     ws = await workspace(database, tenant_ids)
+    team = await sign_off_team(app, client, database, tenant_ids, ws["inspection_id"])
     paper = await _new_paper(client, app, ws, "DG-004")
     url = f"{T}/papers/{paper['id']}"
-    _ok(await client.post(f"{url}/review", json={}), 201)
-    _ok(await client.post(f"{url}/sign", json={}), 201)
+    _ok(await team.deputy.post(f"{url}/review", json={}), 201)
+    _ok(await team.leader.post(f"{url}/sign", json={}), 201)
 
     _refused(await client.patch(url, json={"title": "改过的标题"}), 409, "revision_reason",
              "底稿已签字，修改需说明修订理由")
@@ -177,16 +295,18 @@ async def test_stage_gates(client: Client, app: Litestar, database: Database,
     _refused(response, 409, "stage", "不能起草问题底稿")
 
     ws = await workspace(database, tenant_ids, stage="withdrawn")
+    team = await sign_off_team(app, client, database, tenant_ids, ws["inspection_id"])
     paper = await _new_paper(client, app, ws, "DG-006")
     draft = await _new_paper(client, app, ws, "DG-007")
     url = f"{T}/papers/{paper['id']}"
-    _ok(await client.post(f"{url}/review", json={}), 201)
-    _ok(await client.post(f"{url}/sign", json={}), 201)
+    _ok(await team.deputy.post(f"{url}/review", json={}), 201)
+    _ok(await team.leader.post(f"{url}/sign", json={}), 201)
     await set_stage(database, tenant_ids, ws["inspection_id"], "feedback")
     late = await client.post(f"{T}/inspections/{ws['inspection_id']}/papers",
                              json=paper_body(app, ws["org_id"], "DG-008"))
     _refused(late, 409, "stage")
-    _refused(await client.post(f"{T}/papers/{draft['id']}/review", json={}), 409, "stage")
+    _refused(await team.deputy.post(f"{T}/papers/{draft['id']}/review", json={}), 409,
+             "stage")
     _refused(await client.patch(f"{T}/papers/{draft['id']}", json={"title": "x"}), 409, "stage")
     # A signed paper can still be revised, with a reason, until archiving.
     revised = _ok(await client.patch(url, json={"title": "反馈后更正",

@@ -119,3 +119,35 @@ async def test_report_steps_in_order_gate_review(client: Client, database: Datab
     assert timeline[-1]["remark"] == "书记专题会要求修改"
     logs = await session.list(InspectionLog, {"inspection_id": insp["id"]}, limit=None)
     assert len(logs) == len(timeline)
+
+
+async def test_missing_for_lists_what_each_next_stage_lacks_without_moving(
+    app: Litestar, database: Database, tenant_ids: dict[str, int]
+) -> None:
+    from core.inspection.model import Stage
+    from core.inspection.stages import missing_for
+    from core.inspection.tables import Clue, RectificationItem
+    from core.work import Work
+    from tests.inspection.seed import seed_inspection
+
+    seeded = await seed_inspection(database, tenant_ids["ta.one"], "缺项", stage="evaluated",
+                                   year=2403)
+    session = database.tenant(tenant_ids["ta.one"])
+    runtime = app.state.runtime
+    work = Work(session=session, tenant=runtime.tenants._by_code["ta.one"], actor="test",
+                clock=runtime.clock, plugins=runtime.plugins)
+    iid = seeded["inspection_id"]
+    assert await missing_for(work, iid) == {Stage.archived: [
+        "还有 1 条问题线索未办结，也未转入持续整改",
+        "还有 1 项整改事项未销号，也未转入持续整改"]}
+    row = await session.get(Inspection, iid)
+    assert row is not None and row["stage"] == "evaluated" and row["archived_on"] is None
+    await session.update(Clue, {"inspection_id": iid}, {"carried_over": True})
+    await session.update(RectificationItem, {"inspection_id": iid}, {"status": "closed"})
+    assert await missing_for(work, iid) == {Stage.archived: []}
+    await session.update(Inspection, {"id": iid}, {"stage": "reviewed"})
+    missing = await missing_for(work, iid)
+    assert missing == {Stage.feedback: [], Stage.reporting: []}  # back needs nothing
+    await session.update(Inspection, {"id": iid}, {"stage": "sustained"})
+    (reason,) = (await missing_for(work, iid))[Stage.evaluated]  # the evaluation plugin's
+    assert reason.startswith("以下被巡察单位尚无经审核签发的整改评估：")

@@ -18,8 +18,10 @@ from litestar import Litestar
 from core.audit.chain import verify
 from core.db import Database
 from core.inspection.model import STAGE_LABELS, Stage
+from tests.conftest import acting_as
 from tests.inspection.helpers import Client, api, new_round, ok, org_ids
 from tests.inspection.paper_steps import EventRecorder, plugged_in
+from tests.plugins.evaluation.helpers import signed_evaluations
 
 T = "ta.one"
 CATEGORIES = ["political", "work_style", "discipline", "anti_corruption", "village_corruption"]
@@ -47,7 +49,7 @@ async def test_a_county_round_from_planned_to_archived(
     recorder = EventRecorder(tenants={T, "ta"})  # the county and its city
     try:
         with plugged_in(app, recorder):
-            await _walk(client, clock, database, tenant_ids)
+            await _walk(app, client, clock, database, tenant_ids)
     finally:
         clock.reset()
     counts = {t: len(recorder.of(t)) for t in {e.type for e in recorder.events}}
@@ -71,7 +73,7 @@ async def test_a_county_round_from_planned_to_archived(
     assert any("当事人1" in repr(p) for p in recorder.of("city_clue.reported"))
 
 
-async def _walk(client: Client, clock: Any, database: Database,
+async def _walk(app: Litestar, client: Client, clock: Any, database: Database,
                 tenant_ids: dict[str, int]) -> None:
     today = clock.today()
     round_ = await new_round(client, T)
@@ -82,9 +84,11 @@ async def _walk(client: Client, clock: Any, database: Database,
         "onsite_end": (today + timedelta(days=52)).isoformat()}), 201)
     iid = insp["id"]
 
-    # authorized: a team with one leader, recusal declared by everyone.
+    # authorized: a team with one leader, recusal declared by everyone. The office head
+    # (the shared client's account, tester) leads it; the deputy has an account of the county.
     team = url(f"inspections/{iid}/team")
-    members = [("liu", "刘组长", "leader", T), ("chen", "陈副组长", "deputy", T),
+    deputy, deputy_name = await acting_as(app, client, database, None, T)
+    members = [("tester", "刘组长", "leader", "ta"), (deputy_name, "陈副组长", "deputy", T),
                ("zhou", "周组员", "member", "ta")]  # a secondee from the city office
     for person, name, role, home in members:
         ok(await client.post(team, json={"person": person, "name": name, "role": role,
@@ -116,6 +120,9 @@ async def _walk(client: Client, clock: Any, database: Database,
         "title": f"线索{n + 1}", "grade": "examine", "org_id": orgs[n],
         "persons": [{"name": f"当事人{n + 1}", "position": "主任"}],
         "city_managed": n == 0}), 201) for n in range(2)]
+    # The deputy reviews every paper while the team is on site (its grant ends with 撤离).
+    for paper in papers:
+        ok(await deputy.post(url(f"papers/{paper['id']}/review"), json={}), 201)
 
     # withdrawn → reporting → reviewed: every paper signed, the report to the meeting.
     clock.advance(timedelta(days=40))
@@ -127,8 +134,7 @@ async def _walk(client: Client, clock: Any, database: Database,
                  "secretary_meeting_heard"):
         ok(await client.post(report, json={"step": step}))
     assert "5 份问题底稿未经组长签字" in await refused(client, iid, "reviewed")
-    for paper in papers:
-        ok(await client.post(url(f"papers/{paper['id']}/review"), json={}), 201)
+    for paper in papers:  # the leader, still the office head after 撤离, signs
         ok(await client.post(url(f"papers/{paper['id']}/sign"), json={}), 201)
     await move(client, iid, "reviewed")
     fed_back = await move(client, iid, "feedback", remark="向被巡察党组织反馈")
@@ -183,6 +189,8 @@ async def _walk(client: Client, clock: Any, database: Database,
                          json={"scope": "public", "remark": "在县政府网站公开"}), 201)
     await move(client, iid, "disclosed")
     await move(client, iid, "sustained")
+    assert "尚无经审核签发的整改评估" in await refused(client, iid, "evaluated")
+    await signed_evaluations(app, client, database, "ta.one", iid)
     await move(client, iid, "evaluated")
 
     # archived only once every clue has its outcome (件件有着落).

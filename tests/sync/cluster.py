@@ -143,8 +143,14 @@ class Offices:
             from core.db.migrate import app_tables, bind_tables
 
             bind_tables(db, app_tables(piccolo_apps(plugins)))
-            self._open[deployment.label] = (db, TenantRegistry(db), plugins)
+            defaults = {s.key: s.default for s in plugins.gather_now("xuncha_tenant_settings")}
+            self._open[deployment.label] = (db, TenantRegistry(db, defaults), plugins)
         return self._open[deployment.label]
+
+    def database(self, deployment: Deployment) -> Database:
+        """The deployment's database as its owner (use it on :meth:`run`)."""
+        db, _, _ = self.run(self._parts(deployment))
+        return db
 
     def emit(self, deployment: Deployment, code: str, events: list[Event],
              to: str | None = None, per_transaction: int = 50) -> None:

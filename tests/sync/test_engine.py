@@ -183,3 +183,25 @@ async def test_the_latest_of_many_revisions_wins(runtime: Any) -> None:
     [replica] = [r for r in await rows(runtime, "sc", REPLICA, "note") if r["key"] == "60"]
     data = replica["data"]
     assert (json.loads(data) if isinstance(data, str) else data)["revision"] == 30
+
+
+async def test_two_counties_same_entity_in_one_batch_each_keep_their_replica(
+        runtime: Any) -> None:
+    """A batch holding two origins' events of the same entity writes both replicas (a
+    replica is per origin; neither supersedes the other)."""
+    from core.clock import Clock
+    from core.sync.apply import Received, apply
+
+    batch = []
+    for origin in ("sc.a", "sc.b"):
+        _, body = _wire(NoteRecorded(note_id=77, text=f"{origin} 同键"), origin, "sc")
+        batch.append(Received(body=body, subject=subject("up", origin, "synctest",
+                                                         "note.recorded"),
+                              incoming=codec.decode(body)))
+    city = await runtime.tenants.get("sc")
+    statuses = await apply(runtime.db, city, runtime.plugins, Clock(), batch)
+    assert statuses == ["applied", "applied"]
+    held = await rows(runtime, "sc", REPLICA + ' AND "key" = {}', "note", "77")
+    texts = [json.loads(r["data"])["text"] if isinstance(r["data"], str) else r["data"]["text"]
+             for r in held]
+    assert sorted(texts) == ["sc.a 同键", "sc.b 同键"]

@@ -18,7 +18,22 @@ from litestar.testing import AsyncTestClient
 from core.db import Database
 from core.inspection import tables as workflow
 from core.tenancy.tables import Org
+from plugins.elevated_cross.tables import CrossAssignment, ElevatedInspection
+from plugins.evaluation.tables import (
+    EvaluationInterview,
+    LookbackCarriedItem,
+    LookbackLink,
+    OfficeEvaluation,
+    UnitEvaluation,
+)
 from plugins.linkage.tables import Directive
+from plugins.talent_pool.tables import (
+    TalentAppraisal,
+    TalentHistory,
+    TalentPerson,
+    TalentSecondmentNominee,
+    TalentSecondmentRequest,
+)
 from plugins.village_coverage.tables import CoverageDirective
 from tests.conftest import TEST_TREE
 from tests.identity.helpers import browser, signed_in
@@ -99,6 +114,59 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/stage"): {"to": "authorized"},
     ("POST", "/t/{tenant:str}/papers/{paper_id:int}/review"): {"remark": "越权审核"},
     ("POST", "/t/{tenant:str}/papers/{paper_id:int}/sign"): {"remark": "越权签字"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/report"): {
+        "step": "drafted", "title": "越权报告"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/rectification/items"): {
+        "mode": "written", "org_id": "{org_id}", "problem": "越权整改", "deadline": "2099-01-01"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/rectification/reports"): {
+        "org_id": "{org_id}", "summary": "越权报送"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/disclosures"): {"scope": "public"},
+    ("POST", "/t/{tenant:str}/rectification/items/{item_id:int}"): {
+        "deadline": "2099-01-01", "measures": "越权修改"},
+    ("POST", "/t/{tenant:str}/rectification/items/{item_id:int}/status"): {"to": "in_progress"},
+    ("POST", "/t/{tenant:str}/rectification/items/{item_id:int}/verify"): {"to": "verified"},
+    ("POST", "/t/{tenant:str}/rectification/scan"): {
+        "scope": "inspection", "inspection_id": "{inspection_id}"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/papers"): {
+        "number": "XT-002", "title": "越权底稿", "org_id": "{org_id}"},
+    ("POST", "/t/{tenant:str}/papers/{paper_id:int}"): {"title": "越权修改"},
+    ("POST", "/t/{tenant:str}/papers/{paper_id:int}/attachments"): {"file": "越权.pdf"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/findings"): {
+        "title": "越权问题", "org_id": "{org_id}", "paper_id": "{paper_id}"},
+    ("POST", "/t/{tenant:str}/findings/{finding_id:int}"): {"title": "越权修改"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/clues"): {
+        "title": "越权线索", "org_id": "{org_id}"},
+    ("POST", "/t/{tenant:str}/clues/{clue_id:int}"): {"title": "越权修改"},
+    ("POST", "/t/{tenant:str}/clues/{clue_id:int}/referral"): {"receiving_body": "discipline"},
+    ("POST", "/t/{tenant:str}/clues/{clue_id:int}/receipt"): {},
+    ("POST", "/t/{tenant:str}/clues/{clue_id:int}/outcome"): {"outcome": "越权办结"},
+    # planning, inspection and team pages (forms; a JSON body is refused with 400, an id
+    # of B is looked up first: 404; tests/web/pages/test_team.py posts real forms)
+    ("POST", "/t/{tenant:str}/terms"): {"name": "越权届", "start_date": "2026-01-01"},
+    ("POST", "/t/{tenant:str}/terms/{term_id:int}"): {"name": "越权修改"},
+    ("POST", "/t/{tenant:str}/plans"): {
+        "term_id": "{term_id}", "kind": "year", "year": 2027, "title": "越权计划"},
+    ("POST", "/t/{tenant:str}/plans/{plan_id:int}"): {"title": "越权修改"},
+    ("POST", "/t/{tenant:str}/rounds"): {"term_id": "{term_id}", "year": 2027, "number": 9},
+    ("POST", "/t/{tenant:str}/rounds/{round_id:int}"): {"name": "越权修改"},
+    ("POST", "/t/{tenant:str}/rounds/{round_id:int}/inspections"): {
+        "kind": "regular", "org_ids": ["{org_id}"]},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/edit"): {"title": "越权修改"},
+    # special inspections: checklist marks and extra fields
+    ("PUT", "/t/{tenant:str}/api/inspections/{inspection_id:int}/checklist/{item_code:str}"): {
+        "status": "checked", "note": "越权检查"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/checklist/{item_code:str}"): {
+        "status": "checked", "note": "越权检查"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/extra"): {"area_mu": "1"},
+    ("POST", "/t/{tenant:str}/findings/{finding_id:int}/extra"): {"amount": "1"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/notice"): {},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/team"): {
+        "person": "probe", "name": "越权人员", "role": "member"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/team/check"): {
+        "person": "probe", "name": "越权人员", "role": "member"},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/team/{member_id:int}"): {
+        "recusal_declared": True},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/team/{member_id:int}/remove"): {},
     # identity: sign-in pages (no tenant) and API tokens
     ("POST", "/login"): {"username": "tester", "password": "越权"},
     ("POST", "/logout"): {},
@@ -106,6 +174,30 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     # roles
     ("POST", "/t/{tenant:str}/api/role-grants"): {"username": "nobody.here",
                                                   "role": "office_staff"},
+    # accounts ({account} is B's account: unknown in A, 404; a weak password: 400)
+    ("POST", "/t/{tenant:str}/api/accounts"): {
+        "username": "xt.probe", "name": "越权账号", "password": "越权"},
+    ("POST", "/t/{tenant:str}/api/accounts/{account:str}/disable"): {},
+    ("POST", "/t/{tenant:str}/api/accounts/{account:str}/enable"): {},
+    ("POST", "/t/{tenant:str}/api/accounts/{account:str}/password"): {
+        "password": "Probe-pass-2026"},
+    ("POST", "/t/{tenant:str}/admin/accounts"): {
+        "username": "xt.probe", "name": "越权账号", "password": "越权"},
+    ("POST", "/t/{tenant:str}/admin/accounts/{account:str}/disable"): {},
+    ("POST", "/t/{tenant:str}/admin/accounts/{account:str}/enable"): {},
+    ("POST", "/t/{tenant:str}/admin/accounts/{account:str}/password"): {
+        "password": "Probe-pass-2026"},
+    # role grants and API tokens pages (form routes: a JSON body is refused with 400)
+    ("POST", "/t/{tenant:str}/admin/roles"): {"username": "nobody.here", "role": "office_staff"},
+    ("POST", "/t/{tenant:str}/admin/roles/revoke"): {"username": "tester",
+                                                     "role": "office_staff"},
+    ("POST", "/t/{tenant:str}/admin/tokens"): {"name": "越权令牌"},
+    ("POST", "/t/{tenant:str}/admin/tokens/{token_id:int}/revoke"): {},
+    # tenant settings and plugins (refused values: 400, nothing changes)
+    ("PATCH", "/t/{tenant:str}/api/settings"): {"values": {"rounds_per_year": 0}},
+    ("PUT", "/t/{tenant:str}/api/plugins"): {"enabled": ["越权插件"]},
+    ("POST", "/t/{tenant:str}/admin/settings"): {"rounds_per_year": 0},
+    ("POST", "/t/{tenant:str}/admin/plugins"): {"enabled": ["越权插件"]},
     # directives down, answers up (another city's tenant is no county of A: 400)
     ("POST", "/t/{tenant:str}/api/directives"): {
         "kind": "directive", "title": "越权部署", "targets": [B]},
@@ -141,6 +233,134 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/t/{tenant:str}/coverage/directives"): {
         "county": B, "kind": "elevated", "title": "越权指示", "village_codes": "T09V001"},
     ("POST", "/t/{tenant:str}/coverage/directives/{coverage_directive_id:int}/apply"): {},
+    # talent pool plugin (B's person, lines and inspection are unknown in A: 404; the form
+    # routes refuse a JSON body: 400; a body naming B's person: 400)
+    ("POST", "/t/{tenant:str}/api/talent/persons"): {"name": "越权人员", "pools": []},
+    ("PATCH", "/t/{tenant:str}/api/talent/persons/{talent_person_id:int}"): {"post": "越权"},
+    ("POST", "/t/{tenant:str}/api/talent/persons/{talent_person_id:int}/eligibility"): {},
+    ("POST", "/t/{tenant:str}/api/talent/persons/{talent_person_id:int}/decision"): {
+        "approve": True},
+    ("POST", "/t/{tenant:str}/api/talent/persons/{talent_person_id:int}/leave"): {
+        "reason": "越权出库"},
+    ("POST", "/t/{tenant:str}/api/talent/persons/{talent_person_id:int}/history"): {
+        "kind": "work", "unit": "越权单位"},
+    ("POST", "/t/{tenant:str}/api/talent/persons/{talent_person_id:int}/relations"): {
+        "kind": "spouse", "name": "越权", "unit": "越权单位"},
+    ("POST", "/t/{tenant:str}/api/talent/persons/{talent_person_id:int}/availability"): {
+        "start_date": "2030-01-01", "end_date": "2030-02-01"},
+    ("POST", "/t/{tenant:str}/api/talent/inspections/{inspection_id:int}/team"): {
+        "members": [{"person_id": "{talent_person_id}", "role": "member"}]},
+    ("POST", "/t/{tenant:str}/talent"): {"name": "越权人员"},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}"): {"name": "越权修改"},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}/decision"): {"approve": True},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}/leave"): {"reason": "越权出库"},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}/eligibility"): {},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}/history"): {
+        "kind": "work", "unit": "越权单位"},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}/history/{talent_line_id:int}/"
+             "delete"): {},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}/relations"): {
+        "kind": "spouse", "name": "越权", "unit": "越权单位"},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}/relations/{talent_line_id:int}/"
+             "delete"): {},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}/availability"): {
+        "start_date": "2030-01-01", "end_date": "2030-02-01"},
+    ("POST", "/t/{tenant:str}/talent/{talent_person_id:int}/availability/"
+             "{talent_line_id:int}/delete"): {},
+    ("POST", "/t/{tenant:str}/inspections/{inspection_id:int}/talent"): {"pick": ["1:member"]},
+    # elevated and cross inspections (B's inspection and assignment are unknown in A: 404;
+    # a body naming B, a city and no county of A: 400; the form routes refuse JSON: 400)
+    ("POST", "/t/{tenant:str}/api/elevated-cross/elevated"): {
+        "county": B, "title": "越权提级", "org_ids": ["{b_village}"]},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/elevated/{elevated_id:int}/findings"): {
+        "org_id": "{b_village}", "problem": "越权问题", "deadline": "2099-01-01"},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/elevated/{elevated_id:int}/handover"): {},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/elevated/{elevated_id:int}/allow-county"): {
+        "allow": True},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/elevated/{elevated_id:int}/verification"): {
+        "accept": False, "reason": "越权退回"},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/cross"): {
+        "team_county": "ta.one", "host_county": B, "title": "越权交叉",
+        "org_ids": ["{b_village}"]},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/cross/{cross_id:int}/decision"): {
+        "accept": True},
+    ("POST", "/t/{tenant:str}/elevated-cross/elevated"): {
+        "county": B, "title": "越权提级", "org_ids": ["{b_village}"]},
+    ("POST", "/t/{tenant:str}/elevated-cross/elevated/{elevated_id:int}/findings"): {
+        "org_id": "{b_village}", "problem": "越权问题", "deadline": "2099-01-01"},
+    ("POST", "/t/{tenant:str}/elevated-cross/elevated/{elevated_id:int}/handover"): {},
+    ("POST", "/t/{tenant:str}/elevated-cross/elevated/{elevated_id:int}/allow-county"): {
+        "allow": "true"},
+    ("POST", "/t/{tenant:str}/elevated-cross/elevated/{elevated_id:int}/verification"): {
+        "decision": "return", "reason": "越权退回"},
+    ("POST", "/t/{tenant:str}/elevated-cross/cross"): {
+        "team_county": "ta.one", "host_county": B, "title": "越权交叉",
+        "org_ids": ["{b_village}"]},
+    ("POST", "/t/{tenant:str}/elevated-cross/cross/{cross_id:int}/decision"): {
+        "decision": "accept"},
+    # appraisals (B's round and members are unknown in A: 404) and secondment (B's request
+    # and nominee are unknown in A: 404; a county of another city: 400)
+    ("POST", "/t/{tenant:str}/api/talent/rounds/{round_id:int}/appraisals"): {
+        "appraisals": [{"member_id": "{member_id}", "grade": "excellent"}]},
+    ("POST", "/t/{tenant:str}/talent/rounds/{round_id:int}/appraisals"): {
+        "grade_1": "excellent"},
+    ("POST", "/t/{tenant:str}/api/talent/secondment-requests"): {
+        "round_id": "{round_id}", "title": "越权上挂", "start_date": "2030-01-01",
+        "end_date": "2030-02-01", "needs": [{"specialty": "finance", "count": 1}],
+        "targets": [B]},
+    ("POST", "/t/{tenant:str}/api/talent/secondment-requests/{secondment_request_id:int}/"
+             "nominations"): {"person_id": "{talent_person_id}"},
+    ("POST", "/t/{tenant:str}/api/talent/secondment-requests/{secondment_request_id:int}/"
+             "nominees/{secondment_nominee_id:int}/decision"): {"accept": True},
+    ("POST", "/t/{tenant:str}/talent/secondments"): {"title": "越权上挂"},
+    ("POST", "/t/{tenant:str}/talent/secondments/{secondment_request_id:int}/nominations"): {
+        "person_id": "{talent_person_id}"},
+    ("POST", "/t/{tenant:str}/talent/secondments/{secondment_request_id:int}/nominees/"
+             "{secondment_nominee_id:int}/decision"): {"accept": "true"},
+    # multipart routes: a JSON body has no file, so 400
+    ("POST", "/t/{tenant:str}/api/talent/roster"): {"file": "越权.xlsx"},
+    ("POST", "/t/{tenant:str}/talent/import"): {"file": "越权.xlsx"},
+    # evaluation plugin (B's evaluation, inspection and round are unknown in A: 404; the form
+    # routes refuse a JSON body: 400)
+    ("POST", "/t/{tenant:str}/api/evaluation/evaluations"): {
+        "inspection_id": "{inspection_id}", "org_id": "{org_id}", "group_members": "越权"},
+    ("POST", "/t/{tenant:str}/api/evaluation/evaluations/{unit_evaluation_id:int}/deductions"): {
+        "deductions": [{"item": "tasks_funds", "points": 1, "evidence": "越权"}]},
+    ("POST", "/t/{tenant:str}/api/evaluation/evaluations/{unit_evaluation_id:int}/submit"): {},
+    ("POST", "/t/{tenant:str}/api/evaluation/evaluations/{unit_evaluation_id:int}/sign"): {},
+    ("POST", "/t/{tenant:str}/api/evaluation/evaluations/{unit_evaluation_id:int}/send-back"): {
+        "reason": "越权退回"},
+    ("POST", "/t/{tenant:str}/api/evaluation/lookback"): {
+        "earlier_id": "{inspection_id}", "round_id": "{round_id}"},
+    ("POST", "/t/{tenant:str}/evaluation"): {"target": "{inspection_id}"},
+    ("POST", "/t/{tenant:str}/evaluation/lookback"): {
+        "earlier_id": "{inspection_id}", "round_id": "{round_id}"},
+    ("POST", "/t/{tenant:str}/evaluation/{unit_evaluation_id:int}/deductions"): {
+        "points.tasks_funds": "1", "evidence.tasks_funds": "越权"},
+    ("POST", "/t/{tenant:str}/evaluation/{unit_evaluation_id:int}/submit"): {},
+    ("POST", "/t/{tenant:str}/evaluation/{unit_evaluation_id:int}/sign"): {},
+    ("POST", "/t/{tenant:str}/evaluation/{unit_evaluation_id:int}/send-back"): {
+        "reason": "越权退回"},
+    ("POST", "/t/{tenant:str}/api/evaluation/evaluations/{unit_evaluation_id:int}/interview"): {
+        "held_on": "2026-01-01", "interviewer": "越权", "interviewee": "越权"},
+    ("POST", "/t/{tenant:str}/evaluation/{unit_evaluation_id:int}/interview"): {
+        "held_on": "2026-01-01", "interviewer": "越权", "interviewee": "越权"},
+    # the city's evaluation of a county office: B's county is none of A's (400), B's
+    # evaluation is unknown in A (404)
+    ("POST", "/t/{tenant:str}/api/evaluation/offices"): {"county": "tb", "year": 2026},
+    ("POST", "/t/{tenant:str}/api/evaluation/offices/{office_evaluation_id:int}/deductions"): {
+        "deductions": [{"item": "office_training", "points": 1, "evidence": "越权"}]},
+    ("POST", "/t/{tenant:str}/api/evaluation/offices/{office_evaluation_id:int}/submit"): {},
+    ("POST", "/t/{tenant:str}/api/evaluation/offices/{office_evaluation_id:int}/sign"): {},
+    ("POST", "/t/{tenant:str}/api/evaluation/offices/{office_evaluation_id:int}/send-back"): {
+        "reason": "越权退回"},
+    ("POST", "/t/{tenant:str}/evaluation/offices"): {"county": "tb", "year": "2026"},
+    ("POST", "/t/{tenant:str}/evaluation/offices/{office_evaluation_id:int}/deductions"): {
+        "points.office_training": "1", "evidence.office_training": "越权"},
+    ("POST", "/t/{tenant:str}/evaluation/offices/{office_evaluation_id:int}/submit"): {},
+    ("POST", "/t/{tenant:str}/evaluation/offices/{office_evaluation_id:int}/sign"): {},
+    ("POST", "/t/{tenant:str}/evaluation/offices/{office_evaluation_id:int}/send-back"): {
+        "reason": "越权退回"},
 }
 
 
@@ -153,7 +373,7 @@ async def _b_ids(database: Database, tenant_ids: dict[str, int]) -> dict[str, An
         _B_OBJECTS.update(await seed_inspection(database, tenant_ids[B], "乙机密"))
         B_SECRETS.extend(_B_OBJECTS.pop("texts"))
         _B_OBJECTS["token_id"] = await _b_token(database, tenant_ids[B])
-        B_SECRETS.append("乙机密程序")
+        B_SECRETS.extend(["乙机密程序", "乙机密人员"])
         (_B_OBJECTS["directive_id"],) = await database.tenant(tenant_ids[B]).insert(
             Directive, [{"kind": "directive", "title": "乙机密部署", "issued_on": date.today()}])
         B_SECRETS.append("乙机密部署")
@@ -162,6 +382,62 @@ async def _b_ids(database: Database, tenant_ids: dict[str, int]) -> dict[str, An
                                  "title": "乙机密全覆盖指示", "village_codes": ["T09V001"],
                                  "issued_on": date.today()}])
         B_SECRETS.append("乙机密全覆盖指示")
+        session_b = database.tenant(tenant_ids[B])
+        (_B_OBJECTS["talent_person_id"],) = await session_b.insert(TalentPerson, [{
+            "person_key": "b.secret.cadre", "name": "乙机密干部", "pools": ["general"],
+            "status": "active", "phone": "13999990000"}])
+        (_B_OBJECTS["talent_line_id"],) = await session_b.insert(TalentHistory, [{
+            "person_id": _B_OBJECTS["talent_person_id"], "kind": "work",
+            "unit": "乙机密履历单位"}])
+        B_SECRETS.extend(["乙机密干部", "13999990000", "乙机密履历单位"])
+        (_B_OBJECTS["elevated_id"],) = await session_b.insert(ElevatedInspection, [{
+            "county": "tb.x", "title": "乙机密提级巡察", "planned_on": date.today(),
+            "targets": [{"org_id": 1, "code": "X", "name": "乙机密提级对象", "kind": "village"}]}])
+        (_B_OBJECTS["cross_id"],) = await session_b.insert(CrossAssignment, [{
+            "title": "乙机密交叉巡察", "team_county": "tb.x", "host_county": "tb.y",
+            "assigned_on": date.today()}])
+        B_SECRETS.extend(["乙机密提级巡察", "乙机密提级对象", "乙机密交叉巡察"])
+        (_B_OBJECTS["secondment_request_id"],) = await session_b.insert(
+            TalentSecondmentRequest, [{
+                "round_id": _B_OBJECTS["round_id"], "title": "乙机密上挂需求",
+                "needs": [{"specialty": "finance", "count": 1}],
+                "start_date": date(2030, 1, 1), "end_date": date(2030, 2, 1),
+                "issued_on": date.today()}])
+        (_B_OBJECTS["secondment_nominee_id"],) = await session_b.insert(
+            TalentSecondmentNominee, [{
+                "request_id": _B_OBJECTS["secondment_request_id"], "county": "tb.x",
+                "county_person_id": 1, "name": "乙机密上挂人选", "home_unit": "乙机密上挂单位"}])
+        await session_b.insert(TalentAppraisal, [{
+            "round_id": _B_OBJECTS["round_id"], "inspection_id": _B_OBJECTS["inspection_id"],
+            "member_id": _B_OBJECTS["member_id"], "person": "b.secret.cadre",
+            "member_name": "乙机密考核人", "team_role": "member", "grade": "excellent",
+            "note": "乙机密考核意见"}])
+        B_SECRETS.extend(["乙机密上挂需求", "乙机密上挂人选", "乙机密上挂单位", "乙机密考核意见"])
+        (_B_OBJECTS["unit_evaluation_id"],) = await session_b.insert(UnitEvaluation, [{
+            "inspection_id": _B_OBJECTS["inspection_id"], "org_id": _B_OBJECTS["org_id"],
+            "status": "scored", "group_members": "乙机密评估组", "scored_by": "b.scorer",
+            "deductions": [{"item": "tasks_funds", "points": 2, "evidence": "乙机密扣分依据"}],
+            "total": 98, "grade": "good"}])
+        await session_b.insert(LookbackLink, [{
+            "inspection_id": _B_OBJECTS["inspection_id"], "earlier_id":
+            _B_OBJECTS["inspection_id"], "reason": "乙机密回头看理由"}])
+        B_SECRETS.extend(["乙机密评估组", "乙机密扣分依据", "乙机密回头看理由"])
+        await session_b.insert(EvaluationInterview, [{
+            "evaluation_id": _B_OBJECTS["unit_evaluation_id"], "held_on": date.today(),
+            "interviewer": "乙机密约谈人", "interviewee": "乙机密被约谈人",
+            "notes": "乙机密约谈情况"}])
+        await session_b.insert(LookbackCarriedItem, [{
+            "inspection_id": _B_OBJECTS["inspection_id"],
+            "earlier_id": _B_OBJECTS["inspection_id"], "item_id": _B_OBJECTS["item_id"],
+            "status_then": "open"}])
+        (_B_OBJECTS["office_evaluation_id"],) = await session_b.insert(OfficeEvaluation, [{
+            "county": "tb.x", "county_name": "乙机密县委巡察办", "year": 2026,
+            "status": "scored", "scored_by": "b.scorer", "group_members": "乙机密市评估组",
+            "deductions": [{"item": "office_training", "points": 1,
+                            "evidence": "乙机密巡察工作扣分"}], "total": 99,
+            "grade": "good"}])
+        B_SECRETS.extend(["乙机密约谈人", "乙机密约谈情况", "乙机密县委巡察办", "乙机密市评估组",
+                          "乙机密巡察工作扣分"])
     rows = await database.tenant(tenant_ids[B]).list(Org, limit=None)
     return {
         **_B_OBJECTS,
@@ -170,6 +446,7 @@ async def _b_ids(database: Database, tenant_ids: dict[str, int]) -> dict[str, An
         "b_village": next(r["id"] for r in rows if r["kind"] == "village"),
         "username": "tester", "role": "office_staff",  # /role-grants/{username}/{role}
         "county": B,  # /counties/{county}
+        "item_code": "funds",  # /checklist/{item_code}: an item code, not a row
     }
 
 
@@ -181,6 +458,7 @@ async def _b_token(database: Database, tenant_id: int) -> int:
     now = datetime.now(UTC)
     account = await create_account(database, f"b.probe.{secrets.token_hex(3)}", "乙机密人员",
                                    B, "Probe-pass-2026", now=now, actor="test")
+    _B_OBJECTS["account"] = account.username  # /accounts/{account}: B's, unknown in A
     made = await create_token(database, account_id=account.id, actor="test",
                               tenant_id=tenant_id, tenant_code=B, name="乙机密程序", days=30,
                               now=now)
@@ -190,7 +468,10 @@ async def _b_token(database: Database, tenant_id: int) -> int:
 async def _snapshot(database: Database, tenant_id: int) -> dict[str, list[dict[str, Any]]]:
     """Every row of the tenant in the org registry and the workflow tables."""
     session = database.tenant(tenant_id)
-    tables = [Org, *(getattr(workflow, name) for name in workflow.__all__)]
+    tables = [Org, *(getattr(workflow, name) for name in workflow.__all__), TalentPerson,
+              TalentHistory, TalentAppraisal, TalentSecondmentRequest, TalentSecondmentNominee,
+              UnitEvaluation, LookbackLink, EvaluationInterview, LookbackCarriedItem,
+              OfficeEvaluation, ElevatedInspection, CrossAssignment]
     return {t._meta.tablename: await session.list(t, limit=None) for t in tables}
 
 
@@ -322,7 +603,8 @@ async def test_the_probe_is_meaningful(client: Client, database: Database,
     ids = await _b_ids(database, tenant_ids)
     own = await client.get(f"/t/{B}/api/orgs/{ids['org_id']}")
     assert own.status_code == 200 and own.json()["name"] in B_ORG_NAMES
-    listing = await client.get(f"/t/{B}/")
+    listing = await client.get(f"/t/{B}/orgs")  # the org directory (the home is a desk)
     assert all(secret in listing.text for secret in B_ORG_NAMES)
-    other = await client.get(f"/t/{A}/")
-    assert not any(secret in other.text for secret in B_SECRETS)
+    for page in ("", "orgs"):
+        other = await client.get(f"/t/{A}/{page}")
+        assert not any(secret in other.text for secret in B_SECRETS)

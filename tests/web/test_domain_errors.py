@@ -125,8 +125,9 @@ async def test_a_refusal_is_the_documented_json(small: Client, kind: str, status
 @pytest.mark.parametrize(
     ("kind", "status", "shown"),
     [
-        ("invalid", 400, ["400 · 输入有误：title：标题不能为空", "persons[1].name：姓名不能为空"]),
-        ("conflict", 409, ["409 · 输入有误：status：底稿已签字，不能再修改"]),
+        ("invalid", 400, ["400 · 输入有误：标题：标题不能为空",
+                          "涉及人员第 2 项·名称：姓名不能为空"]),
+        ("conflict", 409, ["409 · 输入有误：状态：底稿已签字，不能再修改"]),
         ("not-found", 404, ["404 · 问题底稿不存在"]),
         ("forbidden", 403, ["403 · 只能查看本组承担的巡察任务"]),
     ],

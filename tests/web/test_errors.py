@@ -82,9 +82,9 @@ def test_a_lost_uniqueness_race_is_a_409_not_a_500() -> None:
 
 
 def test_nested_fields_are_named_with_their_place() -> None:
-    from core.web.errors import _field_of
+    from core.web.errors import field_of
 
-    assert _field_of("Object missing required field `name`", "persons[1]") == "persons[1].name"
-    assert _field_of("Object contains unknown field `zz`", "persons[0]") == "persons[0].zz"
-    assert _field_of("Object missing required field `title`", "data") == "title"
-    assert _field_of("Expected `str`, got `int`", "title") == "title"
+    assert field_of("Object missing required field `name`", "persons[1]") == "persons[1].name"
+    assert field_of("Object contains unknown field `zz`", "persons[0]") == "persons[0].zz"
+    assert field_of("Object missing required field `title`", "data") == "title"
+    assert field_of("Expected `str`, got `int`", "title") == "title"

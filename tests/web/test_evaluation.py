@@ -17,8 +17,10 @@ async def test_the_core_gives_the_unit_indicators_summing_to_100(client: Client)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["message"] is None
-    (unit,) = body["subjects"]
-    assert unit["subject"] == "unit" and unit["label"] == "被巡察单位整改成效"
+    unit = body["subjects"][0]  # then the evaluation plugin's office indicators
+    assert all(g["scope"] == "office" for g in body["subjects"][1:])
+    assert unit["subject"] == "unit" and unit["scope"] == "unit"
+    assert unit["label"] == "被巡察单位整改成效"
     assert unit["total"] == 100.0 and unit["balanced"] and unit["message"] is None
     assert [(i["label"], i["weight"], i["plugin"]) for i in unit["indicators"]] == [
         ("整改组织领导", 15.0, "core"), ("整改责任落实", 15.0, "core"),

@@ -16,14 +16,17 @@ async def test_index_opens_the_first_top_level_tenant(client: Client) -> None:
     assert response.headers["location"].endswith("/t/ta/")
 
 
-async def test_tenant_home_lists_orgs_in_chinese(client: Client) -> None:
+async def test_tenant_home_is_a_desk_and_the_org_directory_has_its_page(client: Client) -> None:
     response = await client.get("/t/ta.one/")
     assert response.status_code == 200
     html = response.text
     assert '<html lang="zh-CN">' in html
-    assert "甲一县委巡察办" in html and "县级巡察机构" in html
-    assert "东风镇" in html and "张庄村" in html and "所辖 2 个村（社区）" in html
+    assert "甲一县委巡察办" in html and "县级巡察机构" in html and "我的工作台" in html
     assert "上级：" in html and 'href="/t/ta/"' in html
+    assert 'href="/t/ta.one/orgs"' in html and "张庄村" not in html
+    directory = (await client.get("/t/ta.one/orgs")).text
+    assert "东风镇" in directory and "张庄村" in directory
+    assert "所辖 2 个村（社区）" in directory
     assert ">首页<" in html  # menu from the core's own menu hook
     # the tenant switcher lists the tree, the current tenant selected
     assert re.search(r'<option value="ta.one"\s+selected', html)
@@ -33,7 +36,8 @@ async def test_tenant_home_lists_orgs_in_chinese(client: Client) -> None:
 async def test_city_home_shows_its_counties(client: Client) -> None:
     html = (await client.get("/t/ta/")).text
     assert "下级巡察机构（1 个）" in html and 'href="/t/ta.one/"' in html
-    assert "甲市财政局" in html and "国有企业" in html
+    directory = (await client.get("/t/ta/orgs")).text
+    assert "甲市财政局" in directory and "国有企业" in directory
 
 
 async def test_nothing_loads_from_the_internet(client: Client) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from litestar import Litestar
 
 from core.db import Database
+from core.sync.tables import Replica
+from tests.conftest import acting_as
 from tests.inspection.helpers import Client
 from tests.plugins.linkage.county_steps import (
     CITY,
@@ -77,3 +81,43 @@ async def test_refusals_are_pages_in_chinese(client: Client) -> None:
     assert unknown.status_code == 404 and "下级巡察机构 ta.nowhere 不存在" in unknown.text
     nothing = await client.get("/t/tb/counties", headers=HTML)
     assert nothing.status_code == 200 and "暂无下级巡察机构" in nothing.text
+
+
+async def test_city_pages_poll_and_answer_304_while_nothing_arrived(
+        client: Client, database: Database, tenant_ids: dict[str, int],
+        reported: Reported) -> None:
+    for path, live in ((f"/t/{CITY}/counties", 'id="counties-live"'),
+                       (f"/t/{CITY}/counties/{COUNTY}", 'id="county-live"'),
+                       (f"/t/{CITY}/shared-findings", 'id="shared-live"')):
+        page = await client.get(path, headers=HTML)
+        assert page.status_code == 200 and live in page.text
+        assert (f'hx-get="{path}" hx-trigger="every 10s, page-visible from:document" '
+                'data-live') in page.text
+        fragment = await client.get(path, headers={**HTML, **HTMX})
+        assert fragment.status_code == 200, fragment.text
+        assert "<html" not in fragment.text and fragment.text.startswith(f"<div {live[:-1]}")
+        etag = fragment.headers["etag"]
+        assert etag.startswith('W/"') and etag != page.headers["etag"]  # a part, not the page
+        assert fragment.headers["cache-control"] == "private, no-cache"
+        assert "HX-Request" in fragment.headers["vary"]
+        again = await client.get(path, headers={**HTML, **HTMX, "If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == etag
+        # A newer report of the county arrives: the next poll gets the new content. (Newer
+        # than any replica the shared database holds: other tests move their clocks ahead.)
+        city = database.tenant(tenant_ids[CITY])
+        held = [r["received_at"] for r in await city.list(Replica, limit=None)]
+        await city.update(Replica, {"kind": "county", "origin": COUNTY},
+                          {"received_at": max([datetime.now(UTC), *held]) + timedelta(seconds=1)})
+        changed = await client.get(path, headers={**HTML, **HTMX, "If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+        assert "甲一县委巡察办" in changed.text
+
+
+async def test_an_etag_is_the_viewers_own(app: Litestar, client: Client, database: Database,
+                                          reported: Reported) -> None:
+    mine = await client.get(f"/t/{CITY}/counties", headers={**HTML, **HTMX})
+    other, _ = await acting_as(app, client, database, "city_supervisor", CITY)
+    theirs = await other.get(f"/t/{CITY}/counties", headers={**HTML, **HTMX,
+                                                             "If-None-Match": mine.headers["etag"]})
+    assert theirs.status_code == 200 and theirs.headers["etag"] != mine.headers["etag"]

@@ -48,10 +48,29 @@ async def test_county_pages_propose_adjust_and_classify(cov: Client, today: Any)
     shown = page(await cov.get(done.headers["location"]))
     assert "已按规则生成建议方案" in shown and "尚未新建该轮次" in shown
 
+    # Grouped by township and collapsed; one round select per group, not one per row.
+    groups = re.findall(r'<details class="township">\s*<summary>([^<]*)<', shown)
+    names = [g.strip() for g in groups]
+    assert "T01镇" in names and "县直部门和单位" in names
+    ticks = len(re.findall(r'<input type="checkbox" name="org_id"', shown))
+    slot_selects = len(re.findall(r'<select name="slot"', shown))
+    assert ticks >= 7 and 0 < slot_selects <= len(groups) < ticks
+
     (village,) = await org_ids(cov, W, "T01V002")
     moved = await post_form(cov, f"/t/{W}/coverage/plan/entries",
                             {"term_id": term["id"], "org_id": village, "slot": "2028-2"})
     assert moved.status_code == 303
+    # A township's ticked rows move together (巡镇带村).
+    together = await org_ids(cov, W, "T01", "T01V001", "T01V003")
+    bulk = await post_form(cov, f"/t/{W}/coverage/plan/entries",
+                           {"term_id": term["id"], "org_id": together, "slot": "2029-1"})
+    assert bulk.status_code == 303, bulk.text
+    plan = ok(await cov.get(cov_api(W, f"terms/{term['id']}/plan")))
+    slots = {o["code"]: s["code"] for s in plan["slots"] for o in s["orgs"]}
+    assert [slots[c] for c in ("T01", "T01V001", "T01V003")] == ["2029-1"] * 3
+    none = await post_form(cov, f"/t/{W}/coverage/plan/entries",
+                           {"term_id": term["id"], "slot": "2029-1"})
+    assert "缺少必填字段" in page(none, 400)
     plan = ok(await cov.get(cov_api(W, f"terms/{term['id']}/plan")))
     assert {o["code"]: s["code"] for s in plan["slots"] for o in s["orgs"]}["T01V002"] == "2028-2"
     refused = await post_form(cov, f"/t/{W}/coverage/plan/entries",
@@ -96,6 +115,22 @@ async def test_the_city_sees_a_table_and_charts_and_directs_a_county(cov: Client
     bad = await post_form(cov, f"/t/{CITY}/coverage/directives", {
         "county": W, "kind": "elevated", "title": "提级", "village_codes": "NOPE"})
     assert "不是该县（市、区）报送的村（社区）" in page(bad, 400)
+    # A blank title is refused in Chinese beside its field, never in msgspec's English.
+    blank = page(await post_form(cov, f"/t/{CITY}/coverage/directives", {
+        "county": W, "kind": "elevated", "title": "  ", "village_codes": "T01V001"}), 400)
+    assert re.search(r'<div class="field wide invalid">\s*<label for="f-title">标题', blank)
+    assert 'id="e-title">缺少必填字段</small>' in blank
+    assert "Expected" not in blank and "$." not in blank and "填写有误" not in blank
+    assert "T01V001</textarea>" in blank  # what was typed stays
+    long_code = page(await post_form(cov, f"/t/{CITY}/coverage/directives", {
+        "county": W, "kind": "elevated", "title": "提级", "village_codes": "X" * 65}), 400)
+    assert 'id="e-village_codes">长度不能超过 64 个字符</small>' in long_code
+    fragment = await cov.post(f"/t/{CITY}/coverage/directives", data={
+        "county": W, "kind": "elevated", "village_codes": "T01V001"},
+        headers={"HX-Request": "true"})
+    assert fragment.status_code == 400 and "<html" not in fragment.text
+    assert fragment.text.lstrip().startswith('<form class="form" id="directive-form"')
+    assert 'id="e-title">缺少必填字段</small>' in fragment.text
     sent = await post_form(cov, f"/t/{CITY}/coverage/directives", {
         "county": W, "kind": "priority", "title": "优先巡察的村", "village_codes":
         "T01V003，T01V004", "body": "群众反映集中"})

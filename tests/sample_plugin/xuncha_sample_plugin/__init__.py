@@ -5,7 +5,7 @@ behaviour: a tenant-owned table with its migration, a JSON API and a page,
 a menu entry, an inspection kind, finding categories, permissions, default
 policies, a grant target, event types and their handler, sync subjects with a summary
 emitted before commit and a receiving hook, a sync tick, a coverage target,
-evaluation indicators, recusal conflicts, a tenant setting, a CLI command
+evaluation indicators, recusal conflicts, cadre appraisals, a tenant setting, a CLI command
 and startup/shutdown hooks. Some implementations are coroutines and some take only part of the
 hook's arguments, as the platform allows.
 
@@ -17,31 +17,44 @@ installing, ``XUNCHA_PLUGINS=xuncha_sample_plugin`` loads it under the name
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import click
 import msgspec
 
 from core.api import (
+    CadreAppraisal,
+    ChecklistItem,
     CoverageTarget,
+    DeskEntry,
+    DeskItem,
+    DeskViewer,
     EvaluationIndicator,
     Event,
+    ExtraFields,
+    Finding,
     FindingCategory,
     GrantTarget,
     InspectionKind,
+    InspectionStatistic,
     MenuItem,
     Permission,
     PolicyRule,
     RecusalConflict,
+    ReportSection,
     SyncSubject,
     TeamCandidate,
+    TeamMember,
     TenantSetting,
+    Work,
+    checklist_gaps,
     hookimpl,
+    read_checklist,
 )
 
 __all__ = [
-    "CONFLICTED_PREFIX", "FROM_COUNTIES", "PLUGIN_NAME", "RECEIVED", "TICKS", "NoteRecorded",
-    "NotesTallied", "__version__",
+    "CONFLICTED_PREFIX", "FROM_COUNTIES", "PLUGIN_NAME", "RECEIVED", "TICKS", "FarmlandFields",
+    "FarmlandFindingFields", "NoteRecorded", "NotesTallied", "__version__",
 ]
 
 __version__ = "0.3.0"
@@ -69,6 +82,20 @@ class NotesTallied(Event, frozen=True, kw_only=True, tag="farmland_tally.updated
 
     def entity(self) -> str:
         return "farmland_tally:notes"
+
+
+class FarmlandFields(msgspec.Struct, kw_only=True):
+    """What a farmland inspection records beyond the core's fields."""
+
+    area_mu: Annotated[float, msgspec.Meta(ge=0, title="项目建设面积（亩）")] = 0
+    project_year: Annotated[int, msgspec.Meta(ge=2000, le=2100, title="项目年度")] | None = None
+    accepted: Annotated[bool, msgspec.Meta(title="已通过竣工验收")] = False
+
+
+class FarmlandFindingFields(msgspec.Struct, kw_only=True):
+    """What a farmland finding records: the money concerned."""
+
+    amount: Annotated[float, msgspec.Meta(ge=0, title="涉及金额（万元）")] = 0
 
 
 RECEIVED: list[tuple[str, NoteRecorded]] = []
@@ -213,6 +240,109 @@ async def xuncha_recusal_conflicts(person: TeamCandidate,
     return [RecusalConflict(reason=f"{person.name}近三年内曾在{org['name']}工作",
                             org_id=org["id"], rule="worked_there_within_3_years")
             for org in orgs]
+
+
+@hookimpl
+async def xuncha_cadre_appraisals(work: Work, inspection_id: int) -> list[CadreAppraisal]:
+    # A stand-in for real appraisals: the leader of a team that took field notes is
+    # graded 称职, with the number of notes.
+    from xuncha_sample_plugin.tables import SampleNote
+
+    notes = await work.session.count(SampleNote, {"inspection_id": inspection_id})
+    if not notes:
+        return []
+    leaders = await work.session.list(TeamMember, {"inspection_id": inspection_id,
+                                                   "role": "leader"}, limit=None)
+    return [CadreAppraisal(inspection_id=inspection_id, member_name=row["name"],
+                           account=row["person"], team_role="leader", grade="competent",
+                           grade_label="称职", note=f"农田现场记录 {notes} 条",
+                           appraised_at=work.clock.now()) for row in leaders]
+
+
+@hookimpl
+async def xuncha_desk_items(work: Work, viewer: DeskViewer) -> list[DeskItem]:
+    # Notes recorded without their village wait for whoever may complete them.
+    if not viewer.may("sample_note:write"):
+        return []
+    from xuncha_sample_plugin.tables import SampleNote
+
+    rows = await work.session.list(SampleNote, {"village": ""}, limit=None)
+    if not rows:
+        return []
+    entries = tuple(DeskEntry(title=row["title"], path="sample") for row in rows[:8])
+    return [DeskItem(code="sample_notes_without_village", label="待补充所在村的农田记录",
+                     count=len(rows), entries=entries, path="sample", order=70)]
+
+
+@hookimpl
+async def xuncha_stage_check(work: Work, inspection_id: int, kind: str,
+                             stage: str) -> list[str] | None:
+    # A farmland inspection withdraws only after recording a farmland finding, and
+    # reports only once its checklist is complete.
+    if kind == "farmland" and stage == "reporting":
+        return await checklist_gaps(work, inspection_id)
+    if kind != "farmland" or stage != "withdrawn":
+        return None
+    found = await work.session.count(Finding, {
+        "inspection_id": inspection_id,
+        "category": ["farmland", "farmland_funds", "farmland_quality"]})
+    return None if found else ["高标准农田专项巡察撤离前须至少登记一个农田建设领域问题"]
+
+
+@hookimpl
+async def xuncha_target_check(work: Work, round_id: int, kind: str,
+                              org_ids: list[int]) -> list[str] | None:
+    # No farmland inspection is planned while the tenant holds a note "暂缓农田巡察".
+    from xuncha_sample_plugin.tables import SampleNote
+
+    if kind != "farmland" or not org_ids:
+        return None
+    held = await work.session.count(SampleNote, {"title": "暂缓农田巡察"})
+    return ["本机构已登记“暂缓农田巡察”，暂不能安排农田专项巡察"] if held else None
+
+
+@hookimpl
+def xuncha_extra_fields() -> list[ExtraFields]:
+    return [ExtraFields(kind="farmland", on="inspection", struct=FarmlandFields),
+            ExtraFields(kind="farmland", on="finding", struct=FarmlandFindingFields)]
+
+
+@hookimpl
+def xuncha_checklist_items() -> list[ChecklistItem]:
+    return [
+        ChecklistItem(kind="farmland", code="funds", label="建设资金拨付和使用",
+                      group="资金", basis="《农田建设项目管理办法》",
+                      problems=("挤占挪用建设资金", "资金拨付滞后"), category="farmland_funds"),
+        ChecklistItem(kind="farmland", code="quality", label="工程质量和后期管护",
+                      group="工程", problems=("工程质量不达标",), category="farmland_quality"),
+        ChecklistItem(kind="farmland", code="records", label="项目档案", group="管理",
+                      required=False),
+    ]
+
+
+@hookimpl
+async def xuncha_report_sections(work: Work, inspection_id: int,
+                                 kind: str) -> list[ReportSection] | None:
+    if kind != "farmland":
+        return None
+    checklist = await read_checklist(work, inspection_id)
+    rows = (("检查事项", "状态"), *((i.label, i.status_label) for i in checklist.items))
+    return [ReportSection(title="高标准农田检查清单完成情况",
+                          paragraphs=(f"检查清单共{checklist.total}项，已检查{checklist.marked}项。",),
+                          rows=rows)]
+
+
+@hookimpl
+async def xuncha_inspection_statistics(work: Work, inspection_id: int,
+                                       kind: str) -> list[InspectionStatistic] | None:
+    if kind != "farmland":
+        return None
+    checklist = await read_checklist(work, inspection_id)
+    rows = await work.session.list(Finding, {"inspection_id": inspection_id}, limit=None)
+    amount = sum(float((r["extra"] or {}).get("amount", 0)) for r in rows)
+    return [InspectionStatistic(code="checked", label="已检查事项", value=checklist.marked,
+                                unit="项"),
+            InspectionStatistic(code="amount", label="问题涉及金额", value=amount, unit="万元")]
 
 
 @hookimpl
