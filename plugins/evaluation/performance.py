@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from core.api import (
+    CHINA,
     CLUE_STATUS_LABELS,
     TEAM_ROLE_LABELS,
     CadreAppraisal,
@@ -72,7 +73,7 @@ def _report_on_time(inspection: dict[str, Any], signed: list[dict[str, Any]],
     if due is None:
         return "未到报告期限", None
     if signed:
-        day = min(r["at"] for r in signed).date()
+        day = min(r["at"] for r in signed).astimezone(CHINA).date()
         return (f"{day} 组长签字（期限 {due}）", day <= due)
     if today > due:
         return f"超过期限（{due}）尚未形成报告", False

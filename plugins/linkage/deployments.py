@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.api import (
+    CHINA,
     Envelope,
     Inspection,
     Replica,
@@ -43,7 +44,7 @@ async def deployment_answer(work: Work, directive: DirectiveOut) -> DirectiveAns
     """The county's progress on one deployment of a kind, as it stands in ``work``."""
     rows = [r for r in await work.session.list(
         Inspection, {"kind": directive.inspection_kind}, order_by=("id",), limit=None)
-        if r["created_at"].date() >= directive.issued_on]
+        if r["created_at"].astimezone(CHINA).date() >= directive.issued_on]
     today = work.clock.today()
     reported = [r for r in rows if stage_rank(r["stage"]) >= _REPORTED]
     late = directive.due_date is not None and today > directive.due_date

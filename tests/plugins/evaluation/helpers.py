@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from core.clock import Clock
 from core.db import Database
 from core.inspection.tables import RectificationItem, RectificationReport
 from tests.inspection.helpers import Client, ok
@@ -43,7 +44,7 @@ async def seeded(database: Database, tenant_ids: dict[str, int], tenant: str = C
     """
     ids = await seed_inspection(database, tenant_ids[tenant], marker("评估"), stage=stage)
     session = database.tenant(tenant_ids[tenant])
-    today = date.today()
+    today = Clock().today()
     due = today - timedelta(days=30)
     await session.update(RectificationItem, {"id": ids["item_id"]},
                          {"deadline": today - timedelta(days=40)})

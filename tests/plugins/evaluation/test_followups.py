@@ -26,6 +26,11 @@ from tests.inspection.helpers import Client, ok
 from tests.plugins.evaluation.helpers import COUNTY, api, create, page, seeded, sign_off
 from tests.sync.helpers import eventually
 
+
+def _today() -> date:
+    """Today in China, as the server reckons dates (not the machine's UTC date)."""
+    return Clock().today()
+
 CITY = "ta"
 
 
@@ -88,7 +93,7 @@ async def test_a_lookback_carries_the_open_items_once_and_shows_those_closed_sin
     ids = await seeded(database, tenant_ids)
     (second,) = await session.insert(RectificationItem, [{
         "inspection_id": ids["inspection_id"], "org_id": ids["org_id"],
-        "problem": "第二个未销号问题", "deadline": date.today() + timedelta(days=30),
+        "problem": "第二个未销号问题", "deadline": _today() + timedelta(days=30),
         "status": "open"}])
     await _poor(client, signer, ids)
     made = ok(await client.post(api(COUNTY, "lookback"), json={
@@ -102,7 +107,7 @@ async def test_a_lookback_carries_the_open_items_once_and_shows_those_closed_sin
         "category": "political", "title": "回头看新问题", "source": "interview",
         "recorded_by": "test"}])
     await session.update(RectificationItem, {"id": second},
-                         {"status": "closed", "closed_on": date.today()})
+                         {"status": "closed", "closed_on": _today()})
     side = ok(await client.get(api(COUNTY, f"lookback/{made['inspection_id']}")))
     assert (side["carried"], side["closed_since"]) == (2, 1)
     (unit,) = side["units"]
@@ -121,7 +126,7 @@ async def test_a_weak_unit_is_interviewed_listed_for_lookback_and_on_the_desk(
     ids = await seeded(database, tenant_ids)
     poor = await _poor(client, signer, ids)
     assert poor["interview_needed"] and poor["interview"] is None
-    assert poor["interview_due"] == (date.today() + timedelta(days=30)).isoformat()
+    assert poor["interview_due"] == (_today() + timedelta(days=30)).isoformat()
     found = {c["earlier_id"]: c for c in ok(await client.get(api(COUNTY, "lookback/candidates")))}
     assert any("“差”（55 分），待约谈" in r for r in found[ids["inspection_id"]]["reasons"])
     work = await _work(app, database, COUNTY)
@@ -131,7 +136,7 @@ async def test_a_weak_unit_is_interviewed_listed_for_lookback_and_on_the_desk(
     assert 'data-code="interviews_due"' in home.text
     url = api(COUNTY, f"evaluations/{poor['id']}/interview")
     assert (await client.get(url)).status_code == 404
-    future = await client.post(url, json={"held_on": (date.today() + timedelta(days=1))
+    future = await client.post(url, json={"held_on": (_today() + timedelta(days=1))
                                           .isoformat(), "interviewer": "王书记",
                                           "interviewee": "李局长"})
     assert future.status_code == 400 and "约谈日期不能晚于今天" in future.text
@@ -141,26 +146,26 @@ async def test_a_weak_unit_is_interviewed_listed_for_lookback_and_on_the_desk(
     good = await create(client, await seeded(database, tenant_ids))
     good = await sign_off(client, signer, good["id"])
     refused = await client.post(api(COUNTY, f"evaluations/{good['id']}/interview"), json={
-        "held_on": date.today().isoformat(), "interviewer": "王", "interviewee": "李"})
+        "held_on": _today().isoformat(), "interviewer": "王", "interviewee": "李"})
     assert refused.status_code == 409 and "只有经审核签发" in refused.text
     staff, _ = await acting_as(app, client, database, None, COUNTY)
-    assert (await staff.post(url, json={"held_on": date.today().isoformat(),
+    assert (await staff.post(url, json={"held_on": _today().isoformat(),
                                         "interviewer": "王", "interviewee": "李"})
             ).status_code == 403
     form = await client.post(page(COUNTY, f"{poor['id']}/interview"), data={
-        "held_on": date.today().isoformat(), "interviewer": "王书记", "interviewee": "李局长",
+        "held_on": _today().isoformat(), "interviewer": "王书记", "interviewee": "李局长",
         "notes": "指出整改敷衍问题，限期整改"}, follow_redirects=False)
     assert form.status_code == 303 and "done=interviewed" in form.headers["location"]
     held = ok(await client.get(url))
     assert (held["interviewer"], held["interviewee"]) == ("王书记", "李局长")
-    again = await client.post(url, json={"held_on": date.today().isoformat(),
+    again = await client.post(url, json={"held_on": _today().isoformat(),
                                          "interviewer": "王", "interviewee": "李"})
     assert again.status_code == 409 and "已经登记" in again.text
     shown = await client.get(page(COUNTY, str(poor["id"])))
     assert "王书记约谈李局长" in shown.text and "指出整改敷衍问题" in shown.text
     assert all(e.path != f"evaluation/{poor['id']}" for _, _, e in await interviews_due(work))
     found = {c["earlier_id"]: c for c in ok(await client.get(api(COUNTY, "lookback/candidates")))}
-    assert any(f"已于 {date.today()} 约谈" in r for r in found[ids["inspection_id"]]["reasons"])
+    assert any(f"已于 {_today()} 约谈" in r for r in found[ids["inspection_id"]]["reasons"])
 
 
 async def test_the_desk_lists_units_whose_evaluation_is_late_to_be_signed(
@@ -237,7 +242,7 @@ async def test_the_three_grade_scheme_labels_pages_exports_and_the_city(
 
 async def test_the_city_evaluates_a_county_offices_own_work_and_compares_it(
         app: Litestar, client: Client, database: Database) -> None:
-    year = date.today().year
+    year = _today().year
     base = api(CITY, "offices")
     made = ok(await client.post(base, json={"county": COUNTY, "year": year,
                                             "group_members": "市巡察办评估组"}), 201)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from docx import Document
 from openpyxl import load_workbook
 
+from core.clock import Clock
 from core.db import Database
 from core.inspection.tables import Clue, Finding, Inspection, InspectionLog
 from tests.conftest import ActingClient
@@ -25,7 +26,7 @@ async def test_team_performance_counts_the_records_of_the_round(
         "recorded_by": "test", "fix_now": True}])
     await session.update(Clue, {"id": ids["clue_id"]}, {
         "status": "concluded", "receiving_body": "discipline", "outcome": "给予党内警告处分"})
-    due = date.today() - timedelta(days=20)
+    due = Clock().today() - timedelta(days=20)
     await session.update(Inspection, {"id": ids["inspection_id"]}, {"report_due": due})
     await session.insert(InspectionLog, [{
         "inspection_id": ids["inspection_id"], "kind": "report", "from_value": "drafted",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -61,7 +61,7 @@ async def _evaluate(net: Cluster, code: str, taken: list[Deduction]) -> dict[str
     scorer = await _work(net, deployment, code, "scorer")
     ids = await seed_inspection(db, scorer.tenant.id, f"{code}同步评估", stage="sustained")
     await scorer.session.update(RectificationReport, {"id": ids["report_id"]}, {
-        "due_date": date.today() - timedelta(days=5), "submitted_on": date.today()})
+        "due_date": Clock().today() - timedelta(days=5), "submitted_on": Clock().today()})
     made = await service.create(scorer, ids["inspection_id"], ids["org_id"], "评估组")
     await service.save(scorer, made["id"], service.Draft(deductions=taken,
                                                          group_members="张三、李四"))

@@ -3,9 +3,10 @@ the office admin's justified exception still admits the person."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from core.clock import Clock
 from tests.plugins.talent_pool.helpers import (
     Client,
     api,
@@ -20,7 +21,7 @@ JUSTIFICATION = "该同志调离原单位已逾两年，熟悉财政业务，经
 
 
 def ago(days: int) -> str:
-    return (date.today() - timedelta(days=days)).isoformat()
+    return (Clock().today() - timedelta(days=days)).isoformat()
 
 
 async def _inspection(tc: Client, codes: tuple[str, ...] = ("D001",)) -> int:
