@@ -21,7 +21,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody, QueryParameter
 
-from core.api import CurrentWork, FieldError, Id, Inspection, NotFound, Work, runtime_of
+from core.api import CurrentWork, FieldError, Id, IdField, Inspection, NotFound, Work, runtime_of
 from plugins.evaluation import lookback, office, service
 from plugins.evaluation.exports import (
     DOCX,
@@ -47,8 +47,8 @@ Text200 = Annotated[str, msgspec.Meta(max_length=500)]
 class CreateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Start the evaluation of one inspected unit."""
 
-    inspection_id: Annotated[int, msgspec.Meta(ge=1)]
-    org_id: Annotated[int, msgspec.Meta(ge=1)]
+    inspection_id: IdField
+    org_id: IdField
     group_members: Text200 = ""
 
 
@@ -94,8 +94,8 @@ class OfficeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class LookbackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The earlier inspection and the round the lookback belongs to."""
 
-    earlier_id: Annotated[int, msgspec.Meta(ge=1)]
-    round_id: Annotated[int, msgspec.Meta(ge=1)]
+    earlier_id: IdField
+    round_id: IdField
 
 
 def require_city(work: Work) -> None:
