@@ -22,6 +22,7 @@ from core.api import (
     CurrentWork,
     FieldError,
     Id,
+    IdField,
     Invalid,
     MenuItem,
     Work,
@@ -89,8 +90,8 @@ class EntryForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Move orgs (one, or those ticked in a township's group) to a round (``slot``
     ``2025-2``) or out of the plan (empty)."""
 
-    term_id: Annotated[int, msgspec.Meta(ge=1)]
-    org_id: Annotated[list[Annotated[int, msgspec.Meta(ge=1)]],
+    term_id: IdField
+    org_id: Annotated[list[IdField],
                       msgspec.Meta(min_length=1, max_length=2000)]
     slot: Annotated[str, msgspec.Meta(max_length=16)] = ""
 

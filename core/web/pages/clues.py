@@ -23,6 +23,7 @@ from litestar.datastructures import State
 from litestar.response import Template
 
 from core.errors import Invalid
+from core.fields import IdField
 from core.inspection.clue_query import ClueOut, read_clue
 from core.inspection.clues import (
     MAX_PERSONS,
@@ -82,7 +83,7 @@ class ClueForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     title: Title
     grade: ClueGrade
-    org_id: Annotated[int, msgspec.Meta(ge=1)]
+    org_id: IdField
     summary: Summary = ""
     city_managed: bool = False
     person_name: Row = []

@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.response import Template
 
 from core.errors import Invalid
+from core.fields import IdField
 from core.inspection.checklist import checklist_items
 from core.inspection.common import load_inspection
 from core.inspection.extra import check_extra, extra_fields, extra_rows
@@ -62,10 +63,10 @@ class FindingForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     category: Category
     source: Source
-    org_id: Annotated[int, msgspec.Meta(ge=1)]
+    org_id: IdField
     title: Title
     severity: Severity = Severity.general
-    paper_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    paper_id: IdField | None = None
     description: Description = ""
     fix_now: bool = False
     shared: bool = False

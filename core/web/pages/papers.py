@@ -25,6 +25,7 @@ from litestar.datastructures import State, UploadFile
 from litestar.response import Template
 
 from core.errors import Forbidden, Invalid, TooLarge
+from core.fields import IdField
 from core.inspection.common import get_or_not_found, load_inspection
 from core.inspection.model import PAPER_STATUS_LABELS, SOURCE_LABELS, PaperStatus, Source
 from core.inspection.papers import (
@@ -74,7 +75,7 @@ class PaperForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     number: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     paper_date: date
-    org_id: Annotated[int, msgspec.Meta(ge=1)]
+    org_id: IdField
     source: Source
     summary: Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
     how_found: Annotated[str, msgspec.Meta(max_length=10000)] = ""
