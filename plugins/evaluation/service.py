@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from core.api import (
+    CHINA,
     Conflict,
     FieldError,
     Inspection,
@@ -272,7 +273,7 @@ async def sign(work: Work, evaluation_id: int) -> dict[str, Any]:
             "updated_at": now, "version": int(row["version"]) + 1})
         await work.audit("evaluation.sign", "unit_evaluation", evaluation_id, {
             "total": float(row["total"]), "grade": row["grade"]})
-        work.emit(await _signed_event(work, row, work.clock.today()))
+        work.emit(await _signed_event(work, row, now.astimezone(CHINA).date()))
     return await load(work, evaluation_id)
 
 
