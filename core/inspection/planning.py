@@ -112,7 +112,7 @@ async def create_inspection(
         (new_id,) = await work.session.insert(Inspection, [{
             "round_id": round_id, "kind": kind, "topic": topic.strip(), "title": title,
             "team_name": team_name, "onsite_start": onsite_start, "onsite_end": onsite_end,
-            "extra": values}])
+            "extra": values, "created_at": work.clock.now()}])
         await set_targets(work, new_id, targets)
         await log_entry(work, new_id, "stage", "", Stage.planned.value, "拟定巡察任务")
         await work.audit("inspection.create", "inspection", new_id,
