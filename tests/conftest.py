@@ -27,7 +27,7 @@ from core.settings import Settings
 from core.tenancy.loader import sync_tree
 from core.testing import clients as _clients
 from core.testing import database as _database
-from core.testing.clients import TESTER, TESTER_PASSWORD, ActingClient, TenantTokens
+from core.testing.clients import TESTER, TESTER_PASSWORD, ActingClient, AppClient, TenantTokens
 from core.testing.database import RunDatabase, make_settings, migrate_database
 from core.testing.tree import TEST_TREE
 
@@ -137,7 +137,7 @@ async def app(settings: Settings, plugins: Plugins, database: Database,
 async def client(app: Litestar, tester_tokens: dict[str, str]
                  ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The running app, as ``tester`` (office admin of ta, ta.one and tb)."""
-    async with AsyncTestClient(app=app) as test_client:
+    async with AppClient(app) as test_client:
         test_client.auth = TenantTokens(tester_tokens, "ta")
         yield test_client
 

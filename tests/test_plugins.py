@@ -33,6 +33,7 @@ from core.runtime import runtime_of
 from core.settings import Settings, load_settings
 from core.tenancy.loader import sync_tree
 from core.tenancy.model import TenantInfo
+from core.testing.clients import AppClient
 from tests.authz.conftest import new_actor
 from tests.conftest import (
     RunDatabase,
@@ -124,7 +125,7 @@ async def sample_app(
 @pytest.fixture(scope="module")
 async def sample_client(sample_app: Litestar,
                         sample_tokens: dict[str, str]) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=sample_app) as test_client:
+    async with AppClient(sample_app) as test_client:
         test_client.auth = TenantTokens(sample_tokens, "ta")
         yield test_client
 
@@ -629,7 +630,7 @@ async def test_startup_and_shutdown_hooks_run(
     sample_tokens: dict[str, str],
 ) -> None:
     app = create_app(sample_settings, sample_plugins)
-    async with AsyncTestClient(app=app) as client:
+    async with AppClient(app) as client:
         client.auth = TenantTokens(sample_tokens, "ta")
         assert app.state.sample_lifecycle == ["startup"]
         assert (await client.get(NOTES.format("ta"))).status_code == 200

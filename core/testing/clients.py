@@ -2,14 +2,18 @@
 
 Tests move the clock by weeks, which would expire a web session, so every
 account here acts through an API token of one tenant (as ``xuncha user
-token`` makes them). Grants go through the running app's services in the
-client's portal thread, the app's own event loop, as the role grant API
-would make them.
+token`` makes them). Grants go through the running app's services, as the
+role grant API would make them.
+
+The app runs in the test's own event loop (:class:`AppClient`): its
+lifespan, its background tasks and every request share the loop of the
+tests, so a test may await the app's runtime (database pool, NATS
+connection, sync service) directly.
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import itertools
 import secrets
 from collections.abc import Generator
@@ -27,6 +31,7 @@ __all__ = [
     "TESTER",
     "TESTER_PASSWORD",
     "ActingClient",
+    "AppClient",
     "Client",
     "Team",
     "TenantTokens",
@@ -37,6 +42,61 @@ __all__ = [
 ]
 
 Client = AsyncTestClient[Litestar]
+
+
+class AppClient(AsyncTestClient[Any]):
+    """An httpx client calling an ASGI app in the caller's event loop.
+
+    litestar's ``AsyncTestClient`` runs the app's lifespan and every request
+    in a portal thread with an event loop of its own; a test that then awaits
+    the app's runtime from its loop drives one asyncpg connection from two
+    threads, which can crash the interpreter. This client runs everything in
+    the loop that awaits it.
+
+    Args:
+        app: The ASGI app (a :class:`~litestar.Litestar` when ``lifespan``).
+        base_url: The URL requests are relative to.
+        lifespan: Run the app's startup on enter and its shutdown on exit; off
+            for a second client of an app another client already runs.
+        address: The client address the app sees.
+    """
+
+    def __init__(self, app: Any, *, base_url: str = "http://testserver.local",
+                 lifespan: bool = True, address: tuple[str, int] = ("testclient", 50000)
+                 ) -> None:
+        super().__init__(app=app, base_url=base_url)
+        self._transport = httpx.ASGITransport(app=app, client=address)
+        self._runs_lifespan = lifespan
+        self._stop = asyncio.Event()
+        self._running: asyncio.Task[None] | None = None
+
+    async def _lifespan(self, started: asyncio.Future[None]) -> None:
+        # One task enters and exits the lifespan: its task groups must close where they
+        # opened, while a fixture's setup and teardown run in different tasks.
+        try:
+            async with self.app.lifespan():
+                started.set_result(None)
+                await self._stop.wait()
+        except BaseException as exc:
+            if not started.done():
+                started.set_exception(exc)
+            raise
+
+    async def __aenter__(self) -> AppClient:
+        if self._runs_lifespan:
+            started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._running = asyncio.create_task(self._lifespan(started))
+            await started
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        try:
+            if self._running is not None:
+                self._stop.set()
+                await self._running
+        finally:
+            await self.aclose()
+
 
 TESTER = "tester"
 """The account of the shared client: office admin (办主任) of every test tenant."""
@@ -128,7 +188,7 @@ async def acting_as(app: Litestar, client: Client, database: Database, role: str
 
     Args:
         app: the running app (its authorizer takes the grant).
-        client: the shared client whose portal runs the app.
+        client: the shared client of the running app.
         database: the database (admin role) to create the account in.
         role: the role held in ``tenant``; None for none.
         tenant: the tenant of the role and of the token.
@@ -151,11 +211,10 @@ async def acting_as(app: Litestar, client: Client, database: Database, role: str
     tenant_id = await tenant_id_of(database, tenant)
     runtime = app.state.runtime
     if role is not None and org is not None:
-        client.blocking_portal.call(functools.partial(
-            grant_role, runtime.db, runtime.authz, tenant_id=tenant_id, tenant_code=tenant,
-            username=username, role=role, actor="test", org_code=org))
+        await grant_role(runtime.db, runtime.authz, tenant_id=tenant_id, tenant_code=tenant,
+                         username=username, role=role, actor="test", org_code=org)
     elif role is not None:
-        client.blocking_portal.call(runtime.authz.grant, username, role, tenant, scope)
+        await runtime.authz.grant(username, role, tenant, scope)
     made = await create_token(database, account_id=account.id, actor="test",
                               tenant_id=tenant_id, tenant_code=tenant, name="测试", days=365,
                               now=now)

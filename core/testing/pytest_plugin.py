@@ -207,11 +207,9 @@ async def xuncha_client(xuncha_app: Litestar, xuncha_tokens: dict[str, str],
                         xuncha_tree: list[TenantSpec]) -> AsyncIterator[Client]:
     """The running app, as ``tester``: office admin of every tenant, through API tokens
     (a request sends the token of the tenant its ``/t/<code>/`` path names)."""
-    from litestar.testing import AsyncTestClient
+    from core.testing.clients import AppClient, TenantTokens
 
-    from core.testing.clients import TenantTokens
-
-    async with AsyncTestClient(app=xuncha_app) as client:
+    async with AppClient(xuncha_app) as client:
         client.auth = TenantTokens(xuncha_tokens, xuncha_tree[0].code)
         yield client
 

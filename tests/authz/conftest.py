@@ -3,7 +3,7 @@
 The shared ``client`` talks to the running app as ``tester`` (office admin);
 its auth only sets ``Authorization`` when a request has none, so an
 ``Actor`` reuses it with its own bearer token on every request. Grants go
-through the running app's authorizer (in the client's portal thread), as the
+through the running app's authorizer, as the
 role grant API would.
 """
 
@@ -69,13 +69,13 @@ async def with_token_for(actor: Actor, database: Database, tenant_ids: dict[str,
     return Actor(actor.username, actor.account_id, tenant, made.token, actor.client)
 
 
-def grant_in_app(app: Litestar, client: Client, tenant_id: int, tenant: str, username: str,
-                 role: str, *, org: str | None = None, body: str | None = None) -> None:
+async def grant_in_app(app: Litestar, client: Client, tenant_id: int, tenant: str,
+                       username: str, role: str, *, org: str | None = None,
+                       body: str | None = None) -> None:
     """Grant ``role`` in ``tenant`` through the running app (checked, audited)."""
     runtime = app.state.runtime
-    client.blocking_portal.call(functools.partial(
-        grant_role, runtime.db, runtime.authz, tenant_id=tenant_id, tenant_code=tenant,
-        username=username, role=role, actor="test", org_code=org, body=body))
+    await grant_role(runtime.db, runtime.authz, tenant_id=tenant_id, tenant_code=tenant,
+                     username=username, role=role, actor="test", org_code=org, body=body)
 
 
 async def new_actor(app: Litestar, client: Client, database: Database,
@@ -87,7 +87,7 @@ async def new_actor(app: Litestar, client: Client, database: Database,
     or receiving ``body``."""
     account = await new_account(database, home)
     if role is not None:
-        grant_in_app(app, client, tenant_ids[tenant], tenant, account.username, role,
+        await grant_in_app(app, client, tenant_ids[tenant], tenant, account.username, role,
                      org=org, body=body)
     scope = token_for or tenant
     made = await create_token(database, account_id=account.id, actor="test",

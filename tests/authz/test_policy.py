@@ -244,8 +244,7 @@ async def test_changes_are_announced_on_nats(app: Litestar, client: Client,
         app_authz = app.state.runtime.authz
 
         def app_allows() -> bool:
-            result: bool = client.blocking_portal.call(
-                app_authz.allows, other.username, "ta.one", "paper:read")
+            result: bool = app_authz.allows(other.username, "ta.one", "paper:read")
             return result
 
         assert await _eventually(app_allows)

@@ -1,7 +1,7 @@
 """Browsers of their own (cookie jar and client address) and accounts of their own.
 
-The shared ``client`` fixture starts the app (its lifespan, in a portal
-thread); a ``browser`` reuses that portal, so it talks to the same running
+The shared ``client`` fixture starts the app (its lifespan, in the tests' own
+event loop); a ``browser`` calls that same app, so it talks to the same running
 app, but keeps its own cookies and comes from its own address (the per-IP
 sign-in throttle of one test never touches another's).
 """
@@ -21,6 +21,7 @@ from litestar.testing import AsyncTestClient
 
 from core.db import Database
 from core.identity.accounts import AccountInfo, create_account
+from core.testing.clients import AppClient
 
 __all__ = ["PASSWORD", "Browser", "browser", "csrf_of", "grant", "login", "login_csrf",
            "new_account", "new_username", "signed_in"]
@@ -53,14 +54,11 @@ async def browser(app: Litestar, client: AsyncTestClient[Litestar],
         scope["client"] = (address, 50000)
         await app(scope, receive, send)
 
-    own: Browser = AsyncTestClient(app=from_address, base_url=base_url)
+    own: Browser = AppClient(from_address, base_url=base_url, lifespan=False)
     own.follow_redirects = False
-    own.blocking_portal = client.blocking_portal
     own.address = address  # type: ignore[attr-defined]
-    try:
+    async with own:
         yield own
-    finally:
-        del own.blocking_portal
 
 
 def login_csrf(page: str) -> str:
@@ -95,7 +93,7 @@ async def csrf_of(b: Browser) -> str:
     return token
 
 
-def grant(app: Litestar, client: AsyncTestClient[Litestar], username: str, role: str,
-          tenant: str) -> None:
+async def grant(app: Litestar, client: AsyncTestClient[Litestar], username: str, role: str,
+                tenant: str) -> None:
     """Give ``username`` a role in ``tenant`` (through the running app's authorizer)."""
-    client.blocking_portal.call(app.state.runtime.authz.grant, username, role, tenant)
+    await app.state.runtime.authz.grant(username, role, tenant)

@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from core.db import Database
 from core.identity.sessions import COOKIE
+from core.testing.clients import AppClient
 from core.web.errors import exception_handlers
 from core.web.middleware import CSRF_MESSAGE, IdentityMiddleware
 from tests.identity.helpers import browser, csrf_of, login, new_account
@@ -93,12 +94,9 @@ async def _echo_app(app: Litestar, client: Client) -> AsyncIterator[AsyncTestCli
     small = Litestar([echo, echo_json], middleware=[IdentityMiddleware],
                      exception_handlers=exception_handlers,
                      state=State({"runtime": app.state.runtime}))
-    own: AsyncTestClient[Any] = AsyncTestClient(app=small)
-    own.blocking_portal = client.blocking_portal
-    try:
+    own: AsyncTestClient[Any] = AppClient(small, lifespan=False)
+    async with own:
         yield own
-    finally:
-        del own.blocking_portal
 
 
 async def test_the_form_field_is_removed_before_the_handler_reads_the_form(

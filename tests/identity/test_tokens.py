@@ -23,7 +23,7 @@ async def _session(app: Litestar, client: Client, database: Database,
                    b: Browser, tenant: str = "ta") -> tuple[Any, dict[str, str]]:
     """A signed-in account of ``tenant`` allowed to manage tokens there; its CSRF header."""
     account = await new_account(database, tenant)
-    grant(app, client, account.username, "office_staff", tenant)
+    await grant(app, client, account.username, "office_staff", tenant)
     csrf = await signed_in(b, account.username)
     return account, {"X-CSRF-Token": csrf}
 
@@ -210,7 +210,7 @@ async def test_a_token_is_refused_in_another_tenant_even_where_the_account_has_a
 ) -> None:
     async with browser(app, client) as b:
         account, headers = await _session(app, client, database, b)
-        grant(app, client, account.username, "office_staff", "tb")
+        await grant(app, client, account.username, "office_staff", "tb")
         assert (await b.get("/t/tb/api/orgs", headers=headers)).status_code == 200  # by session
         token = (await _create(b, headers))["token"]
     async with browser(app, client) as program:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import nats
 import pytest
-from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.messaging.embedded import EmbeddedNats, nats_server_binary
 from core.plugins import Plugins
 from core.settings import Settings
+from core.testing.clients import AppClient
 from tests.conftest import make_settings
 
 
@@ -59,7 +59,7 @@ async def test_health_turns_503_when_nats_dies(
 
     own = make_settings(tmp_path, RunDatabase(settings.database_admin_url, settings.database_url))
     app = create_app(own, plugins)
-    async with AsyncTestClient(app=app) as client:
+    async with AppClient(app) as client:
         assert (await client.get("/healthz")).status_code == 200
         embedded = app.state.runtime.messaging.embedded
         assert embedded is not None and embedded.store_dir == tmp_path / "nats"

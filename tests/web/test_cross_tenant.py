@@ -518,7 +518,7 @@ async def _walker(app: Litestar, client: Client, database: Database) -> dict[str
     username = f"walker.{secrets.token_hex(3)}"
     account = await create_account(database, username, "甲方巡察员", A, "Walker-pass-2026",
                                    now=now, actor="test")
-    client.blocking_portal.call(app.state.runtime.authz.grant, username, "office_admin", A)
+    await app.state.runtime.authz.grant(username, "office_admin", A)
     tenant_a = (await database.fetch(
         f'SELECT "id" FROM "tenant" WHERE "code" = {database.dialect.mark(1)}', [A]))[0]["id"]
     token = await create_token(database, account_id=account.id, actor="test",

@@ -18,7 +18,7 @@ async def test_a_signed_in_paper_page_posts_with_its_csrf_token(
 ) -> None:
     ids = await seed_inspection(database, tenant_ids["ta.one"], "表单", stage="reporting")
     account = await new_account(database, "ta.one")
-    grant(app, client, account.username, "office_admin", "ta.one")
+    await grant(app, client, account.username, "office_admin", "ta.one")
     # The office head leads this inspection's team: only its leader reviews and signs here.
     await database.tenant(tenant_ids["ta.one"]).update(
         TeamMember, {"inspection_id": ids["inspection_id"], "role": "leader"},
@@ -53,7 +53,7 @@ async def test_a_plain_multipart_upload_carries_its_token_in_the_action(
     query: accepted with it, refused without it or with another, never read from the body."""
     ids = await seed_inspection(database, tenant_ids["ta.one"], "传件", stage="reporting")
     account = await new_account(database, "ta.one")
-    grant(app, client, account.username, "office_admin", "ta.one")
+    await grant(app, client, account.username, "office_admin", "ta.one")
     pid = ids["paper_id"]
     session = database.tenant(tenant_ids["ta.one"])
     async with browser(app, client) as web:

@@ -30,6 +30,7 @@ from core.errors import (
     TooLarge,
     Unsupported,
 )
+from core.testing.clients import AppClient
 from core.web.errors import InputError, exception_handlers, refusal_of, status_of
 
 Client = AsyncTestClient[Litestar]
@@ -68,7 +69,7 @@ async def small() -> Any:
     app = Litestar([refusal_api, refusal_page], exception_handlers=exception_handlers,
                    template_config=TemplateConfig(directory=templates,
                                                   engine=JinjaTemplateEngine))
-    async with AsyncTestClient(app) as client:
+    async with AppClient(app) as client:
         yield client
 
 

@@ -17,7 +17,7 @@ HTML = {"Accept": "text/html"}
 async def test_router_level_404_and_405_show_the_account_and_its_tenants(
         app: Litestar, client: Client, database: object) -> None:
     account = await new_account(database, name="错页测试员")  # type: ignore[arg-type]
-    grant(app, client, account.username, "office_staff", "ta")
+    await grant(app, client, account.username, "office_staff", "ta")
     async with browser(app, client) as web:
         await signed_in(web, account.username)
         for method, path, status in [("GET", "/no/such/page", 404),

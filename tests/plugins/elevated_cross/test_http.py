@@ -19,7 +19,7 @@ API = f"/t/{CITY}/api/elevated-cross"
 
 
 async def _directory(app: Litestar, client: Client) -> dict[str, int]:
-    tick(app, client)
+    await tick(app, client)
 
     async def held() -> Any:
         response = await client.get(f"{API}/counties/{COUNTY}/orgs")

@@ -131,9 +131,9 @@ async def settled(client: Client, reported: Reported) -> dict[str, Any]:
     return await eventually(probe, what="the county's reports in the city")
 
 
-def tick(app: Litestar, client: Client) -> None:
+async def tick(app: Litestar, client: Client) -> None:
     """Run the sync service's tick now (it publishes changed audit heads)."""
-    client.blocking_portal.call(app.state.runtime.sync.tick)
+    await app.state.runtime.sync.tick()
 
 
 async def held_head(app: Litestar, client: Client) -> int:
@@ -141,7 +141,7 @@ async def held_head(app: Litestar, client: Client) -> int:
     ok(await client.post(api(COUNTY, "terms"), json={"name": "核验用届",
                                                      "start_date": "2040-01-01"}), 201)
     head = ok(await client.get(api(COUNTY, "audit/head")))
-    tick(app, client)
+    await tick(app, client)
 
     async def held() -> bool:
         audit = ok(await client.get(COUNTY_URL))["county"]["audit"]

@@ -85,7 +85,7 @@ async def test_an_overdue_item_is_counted(app: Litestar, client: Client, databas
     ok(await client.post(api(COUNTY, f"directives/{made['id']}/items"), json={
         "inspection_id": seed["inspection_id"], "org_id": seed["org_id"],
         "deadline": today.isoformat()}), 201)
-    tick(app, client)  # today's overdue counts are reported
+    await tick(app, client)  # today's overdue counts are reported
     # The deadline passes. Either the overdue scan escalates the item, which reports
     # again, or the first sync tick of the new day reports what the day made overdue.
     app.state.runtime.clock.advance(timedelta(days=2))
@@ -94,7 +94,7 @@ async def test_an_overdue_item_is_counted(app: Litestar, client: Client, databas
             ok(await client.post(api(COUNTY, "rectification/scan"),
                                  json={"inspection_id": seed["inspection_id"]}))
         else:
-            tick(app, client)
+            await tick(app, client)
 
         async def overdue() -> dict[str, Any] | None:
             found = await _progress(client, made["id"])

@@ -38,7 +38,7 @@ async def off_tokens(app: Litestar, client: Client, database: Database,
     runtime = app.state.runtime
     runtime.tenants.invalidate()
     tokens = await office_admin_tokens(database, "linkage.off", [OFF_CITY, OFF_COUNTY])
-    client.blocking_portal.call(runtime.authz.load)  # the new office admin's grants
+    await runtime.authz.load()  # the new office admin's grants
     return {**tester_tokens, **tokens}
 
 
@@ -81,15 +81,12 @@ async def test_the_menu_lacks_its_entries(client: Client, off_tokens: dict[str, 
     assert 'href="/t/ta/directives">下发部署</a>' in city.text
 
 
-def test_its_hooks_are_not_called_for_the_tenants(app: Litestar, client: Client,
+async def test_its_hooks_are_not_called_for_the_tenants(app: Litestar, client: Client,
                                                   off_tokens: dict[str, str]) -> None:
     runtime = app.state.runtime
     plugins: Plugins = runtime.plugins
 
-    async def tenant(code: str) -> Any:
-        return await runtime.tenants.get(code)
-
-    off, on = (client.blocking_portal.call(tenant, code) for code in (OFF_COUNTY, COUNTY))
+    off, on = [await runtime.tenants.get(code) for code in (OFF_COUNTY, COUNTY)]
     for hook in ("xuncha_sync_outgoing", "xuncha_sync_received", "xuncha_sync_tick",
                  "xuncha_menu_items"):
         assert "linkage" not in {i.plugin_name for i in plugins.hook(hook, off.plugins)
@@ -111,4 +108,4 @@ def test_its_hooks_are_not_called_for_the_tenants(app: Litestar, client: Client,
             f'SELECT "type" FROM "sync_outbox" WHERE "tenant_id" = {db.dialect.mark(1)}',
             [off.id], off.id)
 
-    assert client.blocking_portal.call(change_an_item) == []
+    assert await change_an_item() == []

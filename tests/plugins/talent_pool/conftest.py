@@ -25,6 +25,7 @@ from core.settings import Settings
 from core.tenancy.loader import sync_tree
 from core.tenancy.model import OrgSpec, TenantSpec
 from core.tenancy.tables import OrgKind, TenantLevel
+from core.testing.clients import AppClient
 from tests.conftest import (
     RunDatabase,
     TenantTokens,
@@ -120,7 +121,7 @@ async def talent_app(talent_settings: Settings, talent_database: Database,
 async def tc(talent_app: Litestar, talent_tokens: dict[str, str]
              ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The running app as the talent admin (office admin of every tenant)."""
-    async with AsyncTestClient(app=talent_app) as test_client:
+    async with AppClient(talent_app) as test_client:
         test_client.auth = TenantTokens(talent_tokens, "tp.a")
         yield test_client
 

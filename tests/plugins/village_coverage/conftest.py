@@ -30,6 +30,7 @@ from core.settings import Settings
 from core.tenancy.loader import sync_tree
 from core.tenancy.model import OrgSpec, TenantSpec
 from core.tenancy.tables import OrgKind, TenantLevel
+from core.testing.clients import AppClient
 from tests.conftest import (
     RunDatabase,
     TenantTokens,
@@ -151,7 +152,7 @@ async def coverage_app(coverage_settings: Settings, coverage_database: Database,
 async def cov(coverage_app: Litestar, coverage_tokens: dict[str, str]
               ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The running app as the coverage admin (office admin of every tenant)."""
-    async with AsyncTestClient(app=coverage_app) as test_client:
+    async with AppClient(coverage_app) as test_client:
         test_client.auth = TenantTokens(coverage_tokens, "vc")
         yield test_client
 

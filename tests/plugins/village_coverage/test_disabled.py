@@ -43,9 +43,9 @@ async def test_hooks_skip_the_tenant(coverage_app: Any, cov: Client) -> None:
         found = await plugins.gather("xuncha_coverage_targets", tenant.plugins, tenant=tenant)
         return [t.code for t in found]
 
-    assert cov.blocking_portal.call(populations, OFF) == []
-    assert cov.blocking_portal.call(populations, "vc.w") == ["departments", "villages"]
-    assert cov.blocking_portal.call(populations, "vc") == ["departments"]
+    assert await populations(OFF) == []
+    assert await populations("vc.w") == ["departments", "villages"]
+    assert await populations("vc") == ["departments"]
     assert "village_coverage" in plugins.names
 
 

@@ -24,7 +24,7 @@ async def as_role(coverage_app: Litestar, cov: Client, database: Database, role:
     account = await create_account(database, name, "测试人员", tenant, "Coverage2026role",
                                    now=now, actor="test")
     if role:
-        cov.blocking_portal.call(coverage_app.state.runtime.authz.grant, name, role, tenant)
+        await coverage_app.state.runtime.authz.grant(name, role, tenant)
     tenant_id = (await database.fetch(
         f'SELECT "id" FROM "tenant" WHERE "code" = {database.dialect.mark(1)}', [tenant]))[0]["id"]
     made = await create_token(database, account_id=account.id, actor="test",

@@ -47,15 +47,11 @@ async def county_rates(cov: Client, code: str, villages: str) -> dict[str, Any] 
 
 
 async def tick(cov: Client, app: Litestar, code: str) -> None:
-    """Run the plugins' minute tick for one tenant, on the app's own loop."""
+    """Run the plugins' minute tick for one tenant."""
     runtime = app.state.runtime
-
-    async def run() -> None:
-        tenant = await runtime.tenants.get(code)
-        await runtime.plugins.collect("xuncha_sync_tick", tenant.plugins, tenant=tenant,
-                                      runtime=runtime)
-
-    cov.blocking_portal.call(run)
+    tenant = await runtime.tenants.get(code)
+    await runtime.plugins.collect("xuncha_sync_tick", tenant.plugins, tenant=tenant,
+                                  runtime=runtime)
 
 
 async def test_two_counties_publish_and_the_city_totals_are_right(

@@ -21,7 +21,7 @@ async def test_create_list_disable_enable_and_reset(app: Litestar, client: Clien
                                          "password": "Api-pass-2026"}), 201)
     assert made["username"] == username and made["active"] and made["roles"] == []
     assert "password" not in made and "password_hash" not in made
-    grant(app, client, username, "office_staff", "ta.one")
+    await grant(app, client, username, "office_staff", "ta.one")
     listed = {a["username"]: a for a in ok(await client.get(T))}
     assert listed[username]["roles"] == [{"code": "office_staff", "label": "巡察办工作人员"}]
     assert ok(await client.post(f"{T}/{username}/disable"))["active"] is False

@@ -26,7 +26,7 @@ async def signed_in_as(app: Litestar, client: Client, database: Database,
     """A browser signed in as a new account holding ``role`` in ta.one; yields it, the
     htmx headers (CSRF) and the username."""
     account = await new_account(database, TENANT, name=name)
-    grant(app, client, account.username, role, TENANT)
+    await grant(app, client, account.username, role, TENANT)
     async with browser(app, client) as web:
         csrf = await signed_in(web, account.username)
         yield web, {"X-CSRF-Token": csrf, "HX-Request": "true"}, account.username
@@ -40,7 +40,7 @@ def form(csrf_headers: dict[str, str], **fields: Any) -> dict[str, Any]:
 async def test_the_page_lists_accounts_with_chinese_roles_and_the_menu_shows(
         app: Litestar, client: Client, database: Database) -> None:
     staff = await new_account(database, TENANT, name="工作人员乙")
-    grant(app, client, staff.username, "office_staff", TENANT)
+    await grant(app, client, staff.username, "office_staff", TENANT)
     other = await new_account(database, "tb", name="乙方人员")
     async with signed_in_as(app, client, database) as (web, _, _):
         page = await web.get(PAGE)

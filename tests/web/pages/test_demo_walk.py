@@ -44,6 +44,7 @@ from core.inspection.tables import (
 )
 from core.plugins import Plugins
 from core.tenancy.loader import load_tree, sync_tree
+from core.testing.clients import AppClient
 from tests.conftest import REPO, RunDatabase, make_settings, migrate_database, scratch_database
 from tests.identity.helpers import Browser, browser, csrf_of, login
 
@@ -184,7 +185,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory,
         tenant_id = int((await db.fetch(
             f'SELECT "id" FROM "tenant" WHERE "code" = {db.dialect.mark(1)}', [T]))[0]["id"])
         app = create_app(settings, plugins)
-        async with AsyncTestClient(app=app) as client:
+        async with AppClient(app) as client:
             yield Demo(app, client, db, tenant_id)
     finally:
         await db.stop()

@@ -176,7 +176,7 @@ async def test_the_switcher_lists_only_tenants_with_a_role(
         app: Litestar, client: Client, database: Database) -> None:
     staff, name = await acting_as(app, client, database, "office_staff", T)
     assert _switcher((await staff.get(f"/t/{T}/")).text) == [T]
-    client.blocking_portal.call(app.state.runtime.authz.grant, name, "city_supervisor", "ta")
+    await app.state.runtime.authz.grant(name, "city_supervisor", "ta")
     assert _switcher((await staff.get(f"/t/{T}/")).text) == ["ta", T]
 
 
