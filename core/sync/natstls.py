@@ -158,8 +158,8 @@ def _names_of(path: Path) -> set[x509.GeneralName] | None:
         return None
 
 
-def ensure(directory: Path, *, city: str, host: str,
-           county_tokens: Sequence[str]) -> tuple[TlsFiles, list[Path]]:
+def ensure(directory: Path, *, city: str, host: str, county_tokens: Sequence[str],
+           extra_hosts: Sequence[str] = ()) -> tuple[TlsFiles, list[Path]]:
     """Create what is missing of the CA, the hub's and the counties' certificates.
 
     Args:
@@ -167,6 +167,8 @@ def ensure(directory: Path, *, city: str, host: str,
         city: the city's tenant code, named in the CA.
         host: the hub's leafnode address as the counties dial it.
         county_tokens: every county's subject token.
+        extra_hosts: the other addresses of a hub cluster's nodes: the one hub
+            certificate names them all.
 
     Returns:
         The files, and the paths written this time (empty when all were there).
@@ -181,7 +183,8 @@ def ensure(directory: Path, *, city: str, host: str,
     written = [] if had_ca else [files.ca, files.ca_key]
     wanted: list[tuple[tuple[Path, Path], str, x509.ObjectIdentifier,
                        list[x509.GeneralName]]] = [
-        (files.hub, f"hub {city}", ExtendedKeyUsageOID.SERVER_AUTH, [_alt_name(host)])]
+        (files.hub, f"hub {city}", ExtendedKeyUsageOID.SERVER_AUTH,
+         list(dict.fromkeys(_alt_name(h) for h in [host, *extra_hosts])))]
     wanted += [(files.leaf(t), t, ExtendedKeyUsageOID.CLIENT_AUTH, [x509.DNSName(t)])
                for t in county_tokens]
     for (cert_path, key_path), common, usage, alt in wanted:
