@@ -1,9 +1,10 @@
 """``xuncha nats-config --cluster``: a city hub of three nats-servers.
 
-The files are checked by the real nats-server (``-t``); a real cluster with
-two county leaves and three ``xuncha sync run`` processes loses the node
-leading the sync streams while events keep flowing both ways, and every
-event is applied exactly once.
+The files are checked by the real nats-server (``-t``); a county leaf linked
+over TLS to a real cluster moves to another node when its node dies; and a
+real cluster with two county leaves and three ``xuncha sync run`` processes
+loses the node leading the sync streams while events keep flowing both ways,
+and every event is applied exactly once.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import asyncio
 import re
 import stat
 import subprocess
+import time
+from collections.abc import Awaitable, Callable
 from itertools import count
 from pathlib import Path
+from typing import Any, TypeVar
 
 import nats
 import pytest
@@ -21,18 +25,20 @@ from click.testing import CliRunner
 from cryptography import x509
 
 from core.cli import cli
-from core.messaging.embedded import nats_server_binary
+from core.messaging.embedded import EmbeddedNats, nats_server_binary
 from core.settings import load_settings
 from core.sync.natscluster import ROUTE_USER
-from core.sync.natsconfig import NatsConfigError, generate, read_passwords
-from core.sync.subjects import STREAM_DOWN, STREAM_UP
+from core.sync.natsconfig import NatsConfigError, generate, hub_files, read_passwords
+from core.sync.service import ensure_down_consumer, ensure_streams
+from core.sync.subjects import STREAM_DOWN, STREAM_UP, subject
 from core.tenancy.loader import load_tree
 from tests.conftest import REPO
-from tests.sync.cluster import Cluster, _read_env, cluster
+from tests.sync.cluster import Cluster, _free_run, _read_env, cluster
 from tests.sync.fault_plugin import NoteRecorded, NoticeIssued
 
 DEMO = REPO / "tenants" / "demo"
 _ids = count(10_000)
+T = TypeVar("T")
 
 
 def _config_test(conf: Path) -> None:
@@ -159,6 +165,80 @@ def test_cli_cluster(tmp_path: Path) -> None:
 
 
 # -- a real cluster loses a node -----------------------------------------------------------------
+
+
+async def _until(action: Callable[[], Awaitable[T]], timeout: float = 30.0) -> T:
+    """``action()``'s result once it stops failing (a cluster elects, a link comes up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await action()
+        except (TimeoutError, nats.errors.Error):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+def _leaf_links(server: EmbeddedNats) -> int:
+    log = server.store_dir / "nats-server.log"
+    return log.read_text(encoding="utf-8").count("Leafnode connection created")
+
+
+async def test_a_tls_leaf_moves_to_another_node_when_its_node_dies(tmp_path: Path) -> None:
+    tenants = tmp_path / "tenants"
+    tenants.mkdir()
+    (tenants / "zz.toml").write_text('code = "zz"\nname = "市"\nlevel = "city"\n',
+                                     encoding="utf-8")
+    (tenants / "gongyi.toml").write_text(
+        'code = "zz.gongyi"\nname = "县"\nlevel = "county"\nparent = "zz"\n', encoding="utf-8")
+    out = tmp_path / "nats"
+    topology, _ = generate(load_tree(tenants), out, nodes=3, hub_port=_free_run(3),
+                           leaf_port=_free_run(3), cluster_port=_free_run(3),
+                           county_port_base=_free_run(1), tls_dir=out / "tls",
+                           store_dir=tmp_path / "store")
+    hubs = [EmbeddedNats(tmp_path / name, config_file=out / name)
+            for name, _ in hub_files(topology)]
+    leaf = EmbeddedNats(tmp_path / "leaf", config_file=out / "leaf-zz-gongyi.conf")
+    servers = [*hubs, leaf]
+    clients: list[Any] = []
+    try:
+        for server in servers:
+            server.start()
+        city_env, county_env = _read_env(out / "zz.env"), _read_env(out / "zz-gongyi.env")
+        city = await nats.connect(city_env["XUNCHA_NATS_URL"].split(","), connect_timeout=3,
+                                  max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+        clients.append(city)
+        city_js = city.jetstream(timeout=5)
+        await _until(lambda: ensure_streams(city_js, int(city_env["XUNCHA_SYNC_REPLICAS"])))
+        await _until(lambda: ensure_down_consumer(city_js, "zz.gongyi"))
+        county = await nats.connect(county_env["XUNCHA_NATS_URL"],
+                                    inbox_prefix=county_env["XUNCHA_NATS_INBOX_PREFIX"])
+        clients.append(county)
+        county_js = county.jetstream(domain=county_env["XUNCHA_SYNC_DOMAIN"], timeout=2)
+        up = subject("up", "zz.gongyi", "core", "probe.cluster")
+        # With a message id, as the relay publishes: a retried publish is stored once.
+        first = await _until(lambda: county_js.publish(up, b"before",
+                                                       headers={"Nats-Msg-Id": "before"}))
+        assert first.stream == STREAM_UP and first.domain == "zz"
+
+        [linked] = [h for h in hubs if _leaf_links(h)]  # the node the leaf chose
+        assert linked.process is not None
+        linked.process.kill()
+        linked.process.wait(10)
+        linked.process = None
+        second = await _until(lambda: county_js.publish(up, b"after",
+                                                        headers={"Nats-Msg-Id": "after"}))
+        assert second.stream == STREAM_UP and second.seq == first.seq + 1
+        assert _leaf_links(leaf) == 2  # linked again, to another node, over TLS
+        assert sum(_leaf_links(h) for h in hubs if h is not linked) == 1
+        info = await _until(lambda: city_js.stream_info(STREAM_UP))
+        assert info.state.messages == 2 and info.config.num_replicas == 3
+    finally:
+        for client in clients:
+            await client.close()
+        for server in servers:
+            server.stop()
+
 
 
 def _notes(n: int) -> list[NoteRecorded]:
