@@ -172,13 +172,14 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def cluster_block(cluster: HubCluster, node: HubNode, name: str) -> str:
+def cluster_block(cluster: HubCluster, node: HubNode, name: str, tls: str = "") -> str:
     """The ``cluster {}`` block of ``node``: its route listener and its routes to the others.
 
     Args:
         cluster: the hub cluster.
         node: the node whose file this is.
         name: the cluster's name (the same on every node).
+        tls: the routes' ``tls {}`` block, indented by two (empty: routes in clear).
     """
     routes = "".join(f"    {_q(cluster.route_url(other))}\n"
                      for other in cluster.nodes if other.index != node.index)
@@ -193,6 +194,7 @@ def cluster_block(cluster: HubCluster, node: HubNode, name: str) -> str:
         f"    password: {_q(cluster.route_password)}\n"
         f"    timeout: 2\n"
         f"  }}\n"
+        f"{tls}"
         f"  routes: [\n"
         f"{routes}"
         f"  ]\n"

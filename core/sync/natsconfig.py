@@ -333,6 +333,16 @@ def _hub_tls(tls: natstls.TlsFiles | None) -> str:
             + _tls_block("  ", cert, key, tls.ca, "verify: true", "timeout: 3"))
 
 
+def _route_tls(tls: natstls.TlsFiles | None) -> str:
+    """A cluster's routes over mutual TLS: each node presents the hub certificate
+    (issued for client use as well) and accepts only nodes with one of the CA."""
+    if tls is None:
+        return ""
+    cert, key = tls.hub
+    return ("  # Mutual TLS between the nodes, with the hub certificate of the city's CA.\n"
+            + _tls_block("  ", cert, key, tls.ca, "verify: true", "timeout: 3"))
+
+
 def _remote(urls: Sequence[str], tls: natstls.TlsFiles | None, county: County) -> str:
     """A leaf's remote; with TLS, the county's certificate, and a hub only with one of
     the CA for the address dialled. Several URLs (a hub cluster): it links to one
@@ -372,7 +382,8 @@ def hub_conf(topology: Topology, node: HubNode | None = None) -> str:
         leaf = f"{node.host}:{node.leaf_port}"
         about = (f"# Node {node.index} of {count} of the hub cluster: the streams keep "
                  f"{SYNC_REPLICAS} copies, so one node may be lost.\n")
-        cluster = "\n" + cluster_block(topology.cluster, node, f"xuncha-{domain}")
+        cluster = "\n" + cluster_block(topology.cluster, node, f"xuncha-{domain}",
+                                       _route_tls(topology.tls))
     users = []
     for county in topology.counties:
         publish, subscribe = county_permissions(topology.city, county.code)
@@ -555,7 +566,8 @@ def generate(
             hosts = [topology.host] if topology.cluster is None else topology.cluster.hosts
             tls, issued = natstls.ensure(tls_dir, city=topology.city, host=hosts[0],
                                          county_tokens=[c.token for c in topology.counties],
-                                         extra_hosts=hosts[1:])
+                                         extra_hosts=hosts[1:],
+                                         cluster=topology.cluster is not None)
         except ValueError as exc:
             raise NatsConfigError(f"证书目录 {tls_dir} 中的 CA 私钥无法使用：{exc}") from exc
         topology = dataclasses.replace(topology, tls=tls)

@@ -84,7 +84,10 @@ def test_cluster_files_are_complete_accepted_and_stable(tmp_path: Path, tls: boo
         assert {p for p, _ in routes} == {route}
         assert hub.count('allowed_connection_types: ["LEAFNODE"]') == 6
         assert 'no_auth_user: "city"' in hub
-        assert ("verify: true" in hub) == tls
+        # With TLS, mutual TLS on the leafnode listener and on the routes.
+        assert hub.count("verify: true") == (2 if tls else 0)
+        cluster_part = hub[hub.index("cluster {"):hub.index("routes: [")]
+        assert ("tls {" in cluster_part) == tls
     gongyi = passwords["zz-gongyi"]
     leaf = (out / "leaf-zz-gongyi.conf").read_text(encoding="utf-8")
     urls = re.findall(r'"(nats-leaf://[^"]+)"', leaf)
@@ -127,6 +130,10 @@ def test_nodes_on_their_own_hosts_share_ports_and_one_certificate(tmp_path: Path
     assert {str(a) for a in alt.get_values_for_type(x509.IPAddress)} == {"10.1.0.11",
                                                                         "10.1.0.12"}
     assert alt.get_values_for_type(x509.DNSName) == ["hub3.zz.gov"]
+    # The nodes dial each other's routes with it too.
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert set(usage) == {x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
+                          x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH}
 
 
 def test_cluster_options_are_checked(tmp_path: Path) -> None:
@@ -164,6 +171,34 @@ def test_cli_cluster(tmp_path: Path) -> None:
     assert even.exit_code == 2 and "奇数" in even.output
 
 
+def test_a_tls_node_refuses_routes_in_clear(tmp_path: Path) -> None:
+    out = tmp_path / "nats"
+    generate(load_tree(DEMO), out, nodes=3, hub_port=_free_run(3), leaf_port=_free_run(3),
+             cluster_port=_free_run(3), county_port_base=_free_run(6), tls_dir=out / "tls",
+             store_dir=tmp_path / "store")
+    plain = out / "hub-2.conf"  # node 2 without the routes' TLS, password still right
+    text = plain.read_text(encoding="utf-8")
+    start, end = text.index("cluster {"), text.index("routes: [")
+    routes = re.sub(r"\n\s*# Mutual TLS between[^\n]*\n\s*tls \{[^}]*\}", "", text[start:end])
+    assert "tls {" in text[start:end] and "tls {" not in routes
+    plain.write_text(text[:start] + routes + text[end:], encoding="utf-8")
+    servers = [EmbeddedNats(tmp_path / name, config_file=out / name)
+               for name in ("hub-1.conf", "hub-2.conf")]
+    try:
+        for server in servers:
+            server.start()
+        log = servers[0].store_dir / "nats-server.log"
+        deadline = time.monotonic() + 20
+        while "Router connection closed: TLS Handshake Failure" not in log.read_text(
+                encoding="utf-8"):
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8")[-2000:]
+            time.sleep(0.05)
+        assert "Route connection created" not in log.read_text(encoding="utf-8")
+    finally:
+        for server in servers:
+            server.stop()
+
+
 # -- a real cluster loses a node -----------------------------------------------------------------
 
 
@@ -185,6 +220,8 @@ def _leaf_links(server: EmbeddedNats) -> int:
 
 
 async def test_a_tls_leaf_moves_to_another_node_when_its_node_dies(tmp_path: Path) -> None:
+    """With ``--tls`` the routes are mutual TLS too: the streams of 3 replicas exist
+    only once the nodes have linked over it."""
     tenants = tmp_path / "tenants"
     tenants.mkdir()
     (tenants / "zz.toml").write_text('code = "zz"\nname = "市"\nlevel = "city"\n',
