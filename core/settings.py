@@ -58,6 +58,9 @@ class Settings:
         overdue_scan_seconds: period of the scheduled overdue scan (run once per
             period across every process of the deployment).
         sync_tick_seconds: period of the sync tick (``xuncha_sync_tick``), likewise.
+        sync_replicas: copies of each sync stream the city keeps: 1 on a single hub,
+            3 on a hub cluster (``xuncha nats-config --cluster`` writes it into the
+            city's ``.env``), so that the streams outlive one node.
         config_file: the TOML file the settings were read from, if any.
     """
 
@@ -81,6 +84,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     overdue_scan_seconds: int = 3600
     sync_tick_seconds: int = 60
+    sync_replicas: int = 1
     config_file: Path | None = field(default=None)
 
     @property
@@ -212,6 +216,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "trusted_proxies": _proxies,
     "overdue_scan_seconds": _int_in(1, 7 * 24 * 3600),
     "sync_tick_seconds": _int_in(1, 24 * 3600),
+    "sync_replicas": _int_in(1, 5),
 }
 
 

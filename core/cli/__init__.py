@@ -277,21 +277,35 @@ def tenants_tree(ctx: Context) -> None:
               help="市县链路使用双向 TLS 加密（证书由本市自建 CA 签发，已有的证书会保留）")
 @click.option("--tls-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="证书目录（默认 <输出目录>/tls；指定即启用 --tls）")
+@click.option("--cluster", "use_cluster", is_flag=True,
+              help="市级中心为多节点 JetStream 集群（每节点一个 hub-<序号>.conf，各县可切换节点）")
+@click.option("--cluster-nodes", type=int, default=3, show_default=True,
+              help="集群节点数（3 到 9 之间的奇数）")
+@click.option("--node-hosts", default=None,
+              help="各节点地址，逗号分隔（默认均为 --host；同一主机上的节点端口依次加 1）")
+@click.option("--cluster-port", type=click.IntRange(1, 65535), default=6222, show_default=True,
+              help="集群节点之间的路由端口")
 @pass_context
 def nats_config(ctx: Context, folder: Path | None, out: Path, city: str | None, host: str,
                 hub_port: int, leaf_port: int, county_port_base: int,
-                store_dir: Path | None, use_tls: bool, tls_dir: Path | None) -> None:
+                store_dir: Path | None, use_tls: bool, tls_dir: Path | None,
+                use_cluster: bool, cluster_nodes: int, node_hosts: str | None,
+                cluster_port: int) -> None:
     """生成市级中心与各县（区）叶节点的 nats-server 配置及环境变量文件。"""
     from core.sync.natsconfig import NatsConfigError, generate
 
     folder = folder or ctx.settings.tenants_dir
     if use_tls and tls_dir is None:
         tls_dir = out / "tls"
+    if node_hosts is not None and not use_cluster:
+        fail("--node-hosts 须与 --cluster 一起使用")
+    hosts = [h.strip() for h in node_hosts.split(",")] if node_hosts is not None else None
     try:
         topology, written = generate(
             load_tree(folder), out, city=city, host=host, hub_port=hub_port,
             leaf_port=leaf_port, county_port_base=county_port_base, store_dir=store_dir,
-            tls_dir=tls_dir)
+            tls_dir=tls_dir, nodes=cluster_nodes if use_cluster else 1, node_hosts=hosts,
+            cluster_port=cluster_port)
     except (TenantFileError, NatsConfigError) as exc:
         fail(str(exc))
     except OSError as exc:
@@ -300,7 +314,12 @@ def nats_config(ctx: Context, folder: Path | None, out: Path, city: str | None, 
                f"生成 NATS 配置（{len(written)} 个文件，位于 {out}）：")
     for path in written:
         click.echo(f"  {path}")
-    click.echo("hub.conf 与 leaf-*.conf 含连接密码（权限 0600），请勿提交或外传。")
+    hubs = "hub.conf"
+    if topology.cluster is not None:
+        hubs = "hub-*.conf"
+        click.echo(f"市级中心为 {len(topology.cluster.nodes)} 节点集群：每个节点运行一个 "
+                   "hub-<序号>.conf；同步流保存 3 份副本，任一节点故障不丢数据。")
+    click.echo(f"{hubs} 与 leaf-*.conf 含连接密码（权限 0600），请勿提交或外传。")
     if tls_dir is not None:
         click.echo(f"证书位于 {tls_dir}：各县只需 ca.pem 及本县的 leaf-<县>.pem、"
                    "leaf-<县>-key.pem；ca-key.pem 只留在市级巡察办。")

@@ -56,8 +56,10 @@ class Messaging:
             except (RuntimeError, FileNotFoundError) as exc:
                 raise ConnectionError(str(exc)) from exc
         try:
+            # XUNCHA_NATS_URL may list several servers (a cluster), comma-separated.
+            servers = [part.strip() for part in self.url.split(",") if part.strip()]
             self.nc = await asyncio.wait_for(nats.connect(
-                self.url, connect_timeout=3, allow_reconnect=True, max_reconnect_attempts=-1,
+                servers, connect_timeout=3, allow_reconnect=True, max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5, name="xuncha", error_cb=_log_error,
                 inbox_prefix=self.settings.nats_inbox_prefix, drain_timeout=2,
             ), timeout=5)

@@ -33,6 +33,10 @@ responders" error rather than the link.
 
 With ``tls_dir`` (``--tls``) the links also use mutual TLS with certificates
 of the city's own CA (:mod:`core.sync.natstls`).
+
+With ``nodes`` above one (``--cluster``) the hub is a JetStream cluster of
+that many nodes (:mod:`core.sync.natscluster`): ``hub-<i>.conf`` per node
+instead of ``hub.conf``, each county's leaf linked to whichever node answers.
 """
 
 from __future__ import annotations
@@ -47,6 +51,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.sync import natstls
+from core.sync.natscluster import (
+    ROUTE_USER,
+    SYNC_REPLICAS,
+    HubCluster,
+    HubNode,
+    check_host,
+    cluster_block,
+    plan_cluster,
+)
 from core.sync.subjects import STREAM_DOWN, down_consumer, inbox_prefix, token
 from core.tenancy.model import TenantSpec
 from core.tenancy.tables import TenantLevel
@@ -62,6 +75,7 @@ __all__ = [
     "county_user",
     "generate",
     "hub_conf",
+    "hub_files",
     "leaf_conf",
     "plan",
     "read_passwords",
@@ -122,6 +136,8 @@ class Topology:
         leaf_port: leafnode port of the hub.
         store_dir: parent of every server's JetStream store directory.
         tls: the certificates of the links (None: the links are not encrypted).
+        cluster: the hub's nodes when it is a cluster (None: a single hub
+            listening on ``hub_port`` and ``leaf_port``).
     """
 
     city: str
@@ -132,11 +148,19 @@ class Topology:
     leaf_port: int
     store_dir: Path
     tls: natstls.TlsFiles | None = None
+    cluster: HubCluster | None = None
 
     @property
     def city_token(self) -> str:
         """The city's subject token, which is the hub's JetStream domain."""
         return token(self.city)
+
+    @property
+    def leaf_urls(self) -> list[tuple[str, int]]:
+        """(address, leafnode port) of every hub server, as the counties dial them."""
+        if self.cluster is None:
+            return [(self.host, self.leaf_port)]
+        return [(node.host, node.leaf_port) for node in self.cluster.nodes]
 
 
 def county_user(code: str) -> str:
@@ -207,6 +231,9 @@ def plan(
     county_port_base: int = 4230,
     store_dir: Path = Path("store"),
     passwords: Mapping[str, str] | None = None,
+    nodes: int = 1,
+    node_hosts: Sequence[str] | None = None,
+    cluster_port: int = 6222,
 ) -> Topology:
     """The topology of one city: its hub and one leaf per county.
 
@@ -220,39 +247,59 @@ def plan(
             client port ``county_port_base + i``.
         store_dir: parent of the JetStream store directories.
         passwords: existing leafnode passwords by user; a user without one
-            gets a new random password.
+            gets a new random password (so does the route user of a cluster).
+        nodes: hub nodes; above one, a cluster (:mod:`core.sync.natscluster`).
+        node_hosts: each node's address (default ``host`` for every node).
+        cluster_port: base route port of a cluster's nodes.
 
     Raises:
         NatsConfigError: see :func:`select_city`; the city has no county; a
-            port is out of range or used twice; the host is unusable.
+            port is out of range or used twice; the host is unusable; a bad
+            node count or node address list.
     """
     chosen = select_city(specs, city)
     children = [s for s in specs if s.parent == chosen.code and s.level == TenantLevel.county]
     if not children:
         raise NatsConfigError(
             f"市级机构 {chosen.code} 没有下级县（区）机构（parent = \"{chosen.code}\"）")
-    if not host or any(c in host for c in ' "/@'):
-        raise NatsConfigError(f"--host 不是有效的地址：{host!r}")
-    if ":" in host and not (host.startswith("[") and host.endswith("]")):
-        raise NatsConfigError(f"--host 为 IPv6 地址时请加方括号，如 [{host}]")
-    ports = {"--hub-port": hub_port, "--leaf-port": leaf_port}
-    ports.update({f"{s.code} 的端口（--county-port-base + {i}）": county_port_base + i
-                  for i, s in enumerate(children)})
+    problem = check_host(host, "--host")
+    if problem:
+        raise NatsConfigError(problem)
+    known = passwords or {}
+    hub_cluster: HubCluster | None = None
+    if nodes > 1 or node_hosts:
+        try:
+            hub_cluster = plan_cluster(
+                nodes=nodes, hosts=list(node_hosts or [host]), hub_port=hub_port,
+                leaf_port=leaf_port, cluster_port=cluster_port,
+                route_password=known.get(ROUTE_USER) or secrets.token_urlsafe(24))
+        except ValueError as exc:
+            raise NatsConfigError(str(exc)) from None
     seen: dict[int, str] = {}
+    if hub_cluster is None:
+        hub_ports = {"--hub-port": hub_port, "--leaf-port": leaf_port}
+    else:  # checked per host by plan_cluster; nodes on different hosts share numbers
+        hub_ports = {}
+        for node in reversed(hub_cluster.nodes):
+            seen |= {node.client_port: f"节点 {node.index} 的客户端端口",
+                     node.leaf_port: f"节点 {node.index} 的叶节点端口",
+                     node.cluster_port: f"节点 {node.index} 的路由端口"}
+    ports = hub_ports | {f"{s.code} 的端口（--county-port-base + {i}）": county_port_base + i
+                         for i, s in enumerate(children)}
     for what, port in ports.items():
         if not 1 <= port <= 65535:
             raise NatsConfigError(f"{what} 超出范围（1–65535）：{port}")
         if port in seen:
             raise NatsConfigError(f"{what} 与 {seen[port]} 使用了同一端口 {port}")
         seen[port] = what
-    known = passwords or {}
     counties = tuple(
         County(code=s.code, name=s.name, port=county_port_base + i,
                password=known.get(county_user(s.code)) or secrets.token_urlsafe(24))
         for i, s in enumerate(children)
     )
     return Topology(city=chosen.code, city_name=chosen.name, counties=counties, host=host,
-                    hub_port=hub_port, leaf_port=leaf_port, store_dir=store_dir)
+                    hub_port=hub_port, leaf_port=leaf_port, store_dir=store_dir,
+                    cluster=hub_cluster)
 
 
 def _comment(text: str) -> str:
@@ -286,19 +333,57 @@ def _hub_tls(tls: natstls.TlsFiles | None) -> str:
             + _tls_block("  ", cert, key, tls.ca, "verify: true", "timeout: 3"))
 
 
-def _remote(url: str, tls: natstls.TlsFiles | None, county: County) -> str:
-    """A leaf's remote; with TLS, the county's certificate, and a hub only with one of
-    the CA for the address dialled."""
+def _route_tls(tls: natstls.TlsFiles | None) -> str:
+    """A cluster's routes over mutual TLS: each node presents the hub certificate
+    (issued for client use as well) and accepts only nodes with one of the CA."""
     if tls is None:
-        return f"    {{ url: {_q(url)} }}\n"
-    cert, key = tls.leaf(county.token)
-    return (f"    {{\n      url: {_q(url)}\n"
-            f"{_tls_block('      ', cert, key, tls.ca)}    }}\n")
+        return ""
+    cert, key = tls.hub
+    return ("  # Mutual TLS between the nodes, with the hub certificate of the city's CA.\n"
+            + _tls_block("  ", cert, key, tls.ca, "verify: true", "timeout: 3"))
 
 
-def hub_conf(topology: Topology) -> str:
-    """The hub's configuration file (holds every county's password: keep it 0600)."""
+def _remote(urls: Sequence[str], tls: natstls.TlsFiles | None, county: County) -> str:
+    """A leaf's remote; with TLS, the county's certificate, and a hub only with one of
+    the CA for the address dialled. Several URLs (a hub cluster): it links to one
+    that answers, and to another when that one is lost."""
+    where = (f"url: {_q(urls[0])}" if len(urls) == 1
+             else f"urls: {_list(urls, '      ')}")
+    if tls is None and len(urls) == 1:
+        return f"    {{ {where} }}\n"
+    block = "" if tls is None else _tls_block("      ", *tls.leaf(county.token), tls.ca)
+    return f"    {{\n      {where}\n{block}    }}\n"
+
+
+def hub_files(topology: Topology) -> list[tuple[str, HubNode | None]]:
+    """The hub's configuration files: ``hub.conf``, or ``hub-<i>.conf`` per cluster node."""
+    if topology.cluster is None:
+        return [("hub.conf", None)]
+    return [(f"hub-{node.index}.conf", node) for node in topology.cluster.nodes]
+
+
+def hub_conf(topology: Topology, node: HubNode | None = None) -> str:
+    """A hub server's configuration file (holds every county's password: keep it 0600).
+
+    Args:
+        topology: the topology.
+        node: the cluster node whose file this is (None: the single hub).
+    """
     domain = topology.city_token
+    if node is None or topology.cluster is None:
+        server, store = f"xuncha-hub-{domain}", domain
+        client = f"127.0.0.1:{topology.hub_port}"
+        leaf = f"{topology.host}:{topology.leaf_port}"
+        about, cluster = "", ""
+    else:
+        count = len(topology.cluster.nodes)
+        server, store = f"xuncha-hub-{domain}-{node.index}", f"{domain}-{node.index}"
+        client = f"127.0.0.1:{node.client_port}"
+        leaf = f"{node.host}:{node.leaf_port}"
+        about = (f"# Node {node.index} of {count} of the hub cluster: the streams keep "
+                 f"{SYNC_REPLICAS} copies, so one node may be lost.\n")
+        cluster = "\n" + cluster_block(topology.cluster, node, f"xuncha-{domain}",
+                                       _route_tls(topology.tls))
     users = []
     for county in topology.counties:
         publish, subscribe = county_permissions(topology.city, county.code)
@@ -319,17 +404,19 @@ def hub_conf(topology: Topology) -> str:
         f"# Hub of {_comment(topology.city_name)}（{topology.city}）: JetStream domain "
         f"{_q(domain)} holds the sync streams;\n"
         f"# each county's leaf server connects to the leafnode port.\n"
-        f"server_name: {_q('xuncha-hub-' + domain)}\n"
+        f"{about}"
+        f"server_name: {_q(server)}\n"
         f"# Clients need no credentials (they become {_q(CITY_USER)}): loopback only.\n"
-        f"listen: {_q(f'127.0.0.1:{topology.hub_port}')}\n"
+        f"listen: {_q(client)}\n"
         f"\n"
         f"jetstream {{\n"
         f"  domain: {_q(domain)}\n"
-        f"  store_dir: {_q(str(topology.store_dir / domain))}\n"
+        f"  store_dir: {_q(str(topology.store_dir / store))}\n"
         f"}}\n"
+        f"{cluster}"
         f"\n"
         f"leafnodes {{\n"
-        f"  listen: {_q(f'{topology.host}:{topology.leaf_port}')}\n"
+        f"  listen: {_q(leaf)}\n"
         f"{_hub_tls(topology.tls)}"
         f"}}\n"
         f"\n"
@@ -347,7 +434,8 @@ def hub_conf(topology: Topology) -> str:
 
 def leaf_conf(topology: Topology, county: County) -> str:
     """A county leaf server's configuration file (holds its password: keep it 0600)."""
-    url = f"nats-leaf://{county.user}:{county.password}@{topology.host}:{topology.leaf_port}"
+    urls = [f"nats-leaf://{county.user}:{county.password}@{host}:{port}"
+            for host, port in topology.leaf_urls]
     return (
         f"{_HEADER}"
         f"# Leaf server of {_comment(county.name)}（{county.code}）: JetStream domain "
@@ -364,19 +452,26 @@ def leaf_conf(topology: Topology, county: County) -> str:
         f"\n"
         f"leafnodes {{\n"
         f"  remotes: [\n"
-        f"{_remote(url, topology.tls, county)}"
+        f"{_remote(urls, topology.tls, county)}"
         f"  ]\n"
         f"}}\n"
     )
 
 
 def city_env(topology: Topology) -> str:
-    """Environment of the city deployment (``<city token>.env``)."""
-    return (
-        f"# {_comment(topology.city_name)}（{topology.city}）: generated by `xuncha nats-config`\n"
-        f"XUNCHA_NATS_URL=nats://127.0.0.1:{topology.hub_port}\n"
-        f"XUNCHA_SYNC_DOMAIN={topology.city_token}\n"
-    )
+    """Environment of the city deployment (``<city token>.env``).
+
+    With a hub cluster: every node's client URL, and streams of
+    :data:`~core.sync.natscluster.SYNC_REPLICAS` copies.
+    """
+    head = (f"# {_comment(topology.city_name)}（{topology.city}）: "
+            f"generated by `xuncha nats-config`\n")
+    if topology.cluster is None:
+        return (f"{head}XUNCHA_NATS_URL=nats://127.0.0.1:{topology.hub_port}\n"
+                f"XUNCHA_SYNC_DOMAIN={topology.city_token}\n")
+    return (f"{head}XUNCHA_NATS_URL={','.join(topology.cluster.client_urls())}\n"
+            f"XUNCHA_SYNC_DOMAIN={topology.city_token}\n"
+            f"XUNCHA_SYNC_REPLICAS={SYNC_REPLICAS}\n")
 
 
 def county_env(topology: Topology, county: County) -> str:
@@ -392,15 +487,15 @@ def county_env(topology: Topology, county: County) -> str:
 def read_passwords(out: Path) -> dict[str, str]:
     """Leafnode passwords already generated in ``out``, by user.
 
-    Read from ``hub.conf`` and, for users it lacks, from the ``leaf-*.conf``
-    files (a county's file may already be deployed), so that regenerating
-    keeps every link working.
+    Read from ``hub.conf`` (or ``hub-<i>.conf``, the first that has a user; the
+    route user of a cluster too) and, for users it lacks, from the
+    ``leaf-*.conf`` files (a county's file may already be deployed), so that
+    regenerating keeps every link working.
     """
     found: dict[str, str] = {}
-    hub = out / "hub.conf"
-    if hub.is_file():
+    for hub in sorted(out.glob("hub*.conf")):
         for match in _USER_RE.finditer(hub.read_text(encoding="utf-8")):
-            found[match["user"]] = match["password"]
+            found.setdefault(match["user"], match["password"])
     for leaf in sorted(out.glob("leaf-*.conf")):
         for match in _REMOTE_RE.finditer(leaf.read_text(encoding="utf-8")):
             found.setdefault(match["user"], match["password"])
@@ -427,11 +522,15 @@ def generate(
     county_port_base: int = 4230,
     store_dir: Path | None = None,
     tls_dir: Path | None = None,
+    nodes: int = 1,
+    node_hosts: Sequence[str] | None = None,
+    cluster_port: int = 6222,
 ) -> tuple[Topology, list[Path]]:
     """Write the hub's and every county's files into ``out``.
 
-    Writes ``hub.conf``, ``leaf-<county>.conf`` (both 0600: they hold
-    passwords), ``<city>.env`` and ``<county>.env``. Passwords already in
+    Writes ``hub.conf`` (a cluster: ``hub-<i>.conf`` per node),
+    ``leaf-<county>.conf`` (all 0600: they hold passwords), ``<city>.env``
+    and ``<county>.env``. Passwords already in
     ``out`` are kept, so running it again with the same input rewrites the
     same bytes. With ``tls_dir``, the links use mutual TLS with the
     certificates there, made by :func:`core.sync.natstls.ensure` where missing.
@@ -446,6 +545,9 @@ def generate(
         county_port_base: see :func:`plan`.
         store_dir: parent of the JetStream stores (default ``<out>/store``).
         tls_dir: where the links' certificates are (None: no TLS).
+        nodes: see :func:`plan`.
+        node_hosts: see :func:`plan`.
+        cluster_port: see :func:`plan`.
 
     Returns:
         The topology and the files written (certificates only when made).
@@ -456,20 +558,23 @@ def generate(
     topology = plan(specs, city=city, host=host, hub_port=hub_port, leaf_port=leaf_port,
                     county_port_base=county_port_base,
                     store_dir=store_dir if store_dir is not None else out / "store",
-                    passwords=read_passwords(out) if out.is_dir() else None)
+                    passwords=read_passwords(out) if out.is_dir() else None,
+                    nodes=nodes, node_hosts=node_hosts, cluster_port=cluster_port)
     issued: list[Path] = []
     if tls_dir is not None:
         try:
-            tls, issued = natstls.ensure(tls_dir, city=topology.city, host=topology.host,
-                                         county_tokens=[c.token for c in topology.counties])
+            hosts = [topology.host] if topology.cluster is None else topology.cluster.hosts
+            tls, issued = natstls.ensure(tls_dir, city=topology.city, host=hosts[0],
+                                         county_tokens=[c.token for c in topology.counties],
+                                         extra_hosts=hosts[1:],
+                                         cluster=topology.cluster is not None)
         except ValueError as exc:
             raise NatsConfigError(f"证书目录 {tls_dir} 中的 CA 私钥无法使用：{exc}") from exc
         topology = dataclasses.replace(topology, tls=tls)
     out.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, str, int]] = [
-        (out / "hub.conf", hub_conf(topology), 0o600),
-        (out / f"{topology.city_token}.env", city_env(topology), 0o644),
-    ]
+        (out / name, hub_conf(topology, node), 0o600) for name, node in hub_files(topology)]
+    files.append((out / f"{topology.city_token}.env", city_env(topology), 0o644))
     for county in topology.counties:
         files.append((out / f"leaf-{county.token}.conf", leaf_conf(topology, county), 0o600))
         files.append((out / f"{county.token}.env", county_env(topology, county), 0o644))

@@ -95,7 +95,7 @@ def _alt_name(host: str) -> x509.GeneralName:
 
 
 def _issue(ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, common: str,
-           usage: x509.ObjectIdentifier, alt: Sequence[x509.GeneralName],
+           usage: Sequence[x509.ObjectIdentifier], alt: Sequence[x509.GeneralName],
            ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
@@ -110,7 +110,7 @@ def _issue(ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, common
             digital_signature=True, key_encipherment=False, content_commitment=False,
             data_encipherment=False, key_agreement=True, key_cert_sign=False, crl_sign=False,
             encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage(list(usage)), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
             ca_key.public_key()), critical=False)
     )
@@ -149,17 +149,21 @@ def _ca(files: TlsFiles, city: str) -> tuple[x509.Certificate, ec.EllipticCurveP
     return cert, key
 
 
-def _names_of(path: Path) -> set[x509.GeneralName] | None:
-    """The subject alternative names of the certificate at ``path`` (None: unreadable)."""
+def _names_of(path: Path) -> tuple[set[x509.GeneralName], set[x509.ObjectIdentifier]] | None:
+    """The subject alternative names and extended key usages of the certificate at
+    ``path`` (None: unreadable)."""
     try:
         cert = x509.load_pem_x509_certificate(path.read_bytes())
-        return set(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        return set(names), set(usages)
     except (OSError, ValueError, x509.ExtensionNotFound):
         return None
 
 
-def ensure(directory: Path, *, city: str, host: str,
-           county_tokens: Sequence[str]) -> tuple[TlsFiles, list[Path]]:
+def ensure(directory: Path, *, city: str, host: str, county_tokens: Sequence[str],
+           extra_hosts: Sequence[str] = (), cluster: bool = False,
+           ) -> tuple[TlsFiles, list[Path]]:
     """Create what is missing of the CA, the hub's and the counties' certificates.
 
     Args:
@@ -167,6 +171,10 @@ def ensure(directory: Path, *, city: str, host: str,
         city: the city's tenant code, named in the CA.
         host: the hub's leafnode address as the counties dial it.
         county_tokens: every county's subject token.
+        extra_hosts: the other addresses of a hub cluster's nodes: the one hub
+            certificate names them all.
+        cluster: the hub is a cluster: its certificate also authenticates a node
+            dialling another's routes (client use as well as server use).
 
     Returns:
         The files, and the paths written this time (empty when all were there).
@@ -179,14 +187,18 @@ def ensure(directory: Path, *, city: str, host: str,
     had_ca = files.ca.is_file() and files.ca_key.is_file()
     ca_cert, ca_key = _ca(files, city)
     written = [] if had_ca else [files.ca, files.ca_key]
-    wanted: list[tuple[tuple[Path, Path], str, x509.ObjectIdentifier,
+    hub_usage = [ExtendedKeyUsageOID.SERVER_AUTH]
+    if cluster:
+        hub_usage.append(ExtendedKeyUsageOID.CLIENT_AUTH)
+    wanted: list[tuple[tuple[Path, Path], str, list[x509.ObjectIdentifier],
                        list[x509.GeneralName]]] = [
-        (files.hub, f"hub {city}", ExtendedKeyUsageOID.SERVER_AUTH, [_alt_name(host)])]
-    wanted += [(files.leaf(t), t, ExtendedKeyUsageOID.CLIENT_AUTH, [x509.DNSName(t)])
+        (files.hub, f"hub {city}", hub_usage,
+         list(dict.fromkeys(_alt_name(h) for h in [host, *extra_hosts])))]
+    wanted += [(files.leaf(t), t, [ExtendedKeyUsageOID.CLIENT_AUTH], [x509.DNSName(t)])
                for t in county_tokens]
     for (cert_path, key_path), common, usage, alt in wanted:
         # A new CA invalidates every certificate of the old one.
-        if had_ca and key_path.is_file() and _names_of(cert_path) == set(alt):
+        if had_ca and key_path.is_file() and _names_of(cert_path) == (set(alt), set(usage)):
             continue
         cert, key = _issue(ca_cert, ca_key, common, usage, alt)
         _write_key(key_path, key)

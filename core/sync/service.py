@@ -58,11 +58,17 @@ DUPLICATE_WINDOW = 600.0
 ACK_WAIT = 5.0
 
 
-async def ensure_streams(js: JetStreamContext) -> None:
-    """Create (or bring up to date) the ``up`` and ``down`` streams."""
+async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create (or bring up to date) the ``up`` and ``down`` streams.
+
+    Args:
+        js: the JetStream context of the sync domain.
+        replicas: copies of each stream (``XUNCHA_SYNC_REPLICAS``: 3 on a hub
+            cluster; their consumers get as many).
+    """
     for name, subjects in ((STREAM_UP, ["up.>"]), (STREAM_DOWN, ["down.>"])):
         config = StreamConfig(name=name, subjects=subjects, storage=StorageType.FILE,
-                              duplicate_window=DUPLICATE_WINDOW)
+                              duplicate_window=DUPLICATE_WINDOW, num_replicas=replicas)
         try:
             await js.add_stream(config)
         except nats.js.errors.BadRequestError:
@@ -168,7 +174,8 @@ class SyncService:
             if js is None:
                 raise ConnectionError("NATS 未连接")
             if not self._streams_ready:
-                await ensure_streams(js)
+                await ensure_streams(
+                    js, int(getattr(self.runtime.settings, "sync_replicas", 1)))
                 self._streams_ready = True
             for city in cities:
                 if up_consumer(city.code) not in self.pullers:

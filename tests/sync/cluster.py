@@ -1,6 +1,6 @@
-"""Real processes for the reliability tests: a city hub and county leaf nats-servers
-(configured by ``xuncha nats-config``) and one ``xuncha sync run`` process per
-deployment, each deployment with a database of its own.
+"""Real processes for the reliability tests: a city hub (one server, or a cluster of
+several) and county leaf nats-servers (configured by ``xuncha nats-config``) and one
+``xuncha sync run`` process per deployment, each deployment with a database of its own.
 
 The test process plays the offices: it commits changes (and so outbox rows)
 straight into a deployment's database, as ``xuncha serve`` would, and reads
@@ -26,7 +26,7 @@ from core.events import Event
 from core.messaging.embedded import EmbeddedNats, free_port
 from core.plugins import Plugins
 from core.settings import Settings, load_settings
-from core.sync.natsconfig import generate
+from core.sync.natsconfig import generate, hub_files
 from core.tenancy.model import TenantSpec
 from core.tenancy.registry import TenantRegistry
 from core.work import Work
@@ -249,13 +249,21 @@ class Offices:
 
 @dataclass
 class Cluster:
-    """A city hub and two county leaves, and the three deployments."""
+    """A city hub and two county leaves, and the three deployments.
+
+    ``hub`` is the hub's first server; ``hubs`` all of them (a hub cluster's nodes).
+    """
 
     hub: EmbeddedNats
     leaves: dict[str, EmbeddedNats]
     city: Deployment
     counties: dict[str, Deployment]
     offices: Offices
+    hubs: list[EmbeddedNats] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.hubs:
+            self.hubs = [self.hub]
 
     @property
     def deployments(self) -> list[Deployment]:
@@ -274,7 +282,7 @@ class Cluster:
 
     def ensure_running(self) -> None:
         """Every server and process up (a test may have left one down)."""
-        for server in [self.hub, *self.leaves.values()]:
+        for server in [*self.hubs, *self.leaves.values()]:
             if server.process is None or server.process.poll() is not None:
                 server.start()
         for deployment in self.deployments:
@@ -282,43 +290,51 @@ class Cluster:
                 deployment.start()
 
 
-def _free_pair() -> int:
-    """A port ``p`` with ``p`` and ``p + 1`` free (for the two county leaves)."""
+def _free_run(count: int) -> int:
+    """A port ``p`` with ``p`` … ``p + count - 1`` free (two county leaves, hub nodes)."""
+    import socket
+
     for _ in range(50):
         port = free_port()
-        if port < 65535:
+        if port + count - 1 <= 65535:
             try:
-                import socket
-
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port + 1))
+                for offset in range(1, count):
+                    with socket.socket() as probe:
+                        probe.bind(("127.0.0.1", port + offset))
                 return port
             except OSError:
                 continue
-    raise RuntimeError("no two consecutive free ports")
+    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 @contextmanager
-def cluster(tmp: Path, tls: bool = False) -> Iterator[Cluster]:
+def cluster(tmp: Path, tls: bool = False, hub_nodes: int = 1) -> Iterator[Cluster]:
     """Start the hub, two leaves and three ``xuncha sync run`` processes; stop them after.
 
     Args:
         tmp: where everything lives (configuration, stores, homes, logs).
         tls: link the leaves to the hub with mutual TLS (``nats-config --tls``).
+        hub_nodes: servers of the hub; above one, a cluster (``nats-config --cluster``)
+            of that many nodes on 127.0.0.1.
     """
     configs = tmp / "nats"
-    topology, _ = generate([CITY, COUNTY_A, COUNTY_B], configs, hub_port=free_port(),
-                           leaf_port=free_port(), county_port_base=_free_pair(),
-                           store_dir=tmp / "store", tls_dir=configs / "tls" if tls else None)
+    topology, _ = generate([CITY, COUNTY_A, COUNTY_B], configs, hub_port=_free_run(hub_nodes),
+                           leaf_port=_free_run(hub_nodes), county_port_base=_free_run(2),
+                           store_dir=tmp / "store", tls_dir=configs / "tls" if tls else None,
+                           nodes=hub_nodes, cluster_port=_free_run(hub_nodes))
     with ExitStack() as stack:
         databases = {}
         for label, tree in (("city", [CITY]), ("a", [COUNTY_A]), ("b", [COUNTY_B])):
             databases[label] = stack.enter_context(scratch_database(tmp, f"fault{label}"))
             (tmp / f"{label}-home").mkdir(parents=True, exist_ok=True)
             prepare_database(databases[label], tmp / f"{label}-home", tree)
-        hub = EmbeddedNats(tmp / "hub-run", config_file=configs / "hub.conf")
-        hub.start()
-        stack.callback(hub.stop)
+        hubs = []
+        for name, _ in hub_files(topology):
+            server = EmbeddedNats(tmp / f"{name.removesuffix('.conf')}-run",
+                                  config_file=configs / name)
+            server.start()
+            stack.callback(server.stop)
+            hubs.append(server)
         leaves = {}
         for county in topology.counties:
             leaf = EmbeddedNats(tmp / f"leaf-{county.token}-run",
@@ -338,4 +354,4 @@ def cluster(tmp: Path, tls: bool = False) -> Iterator[Cluster]:
         for deployment in [city, *counties.values()]:
             stack.callback(deployment.stop)
             deployment.start()
-        yield Cluster(hub, leaves, city, counties, offices)
+        yield Cluster(hubs[0], leaves, city, counties, offices, hubs)
