@@ -258,14 +258,13 @@ def _told(row: Mapping[str, Any]) -> CrossAssigned | None:
 
 
 def _decision_for(rows: list[dict[str, Any]], told: CrossAssigned) -> dict[str, Any] | None:
-    """The host's decision on the current submission, or (for a cancelled assignment) the
-    last acceptance, whose inspection the cancellation ended."""
-    same = [r for r in rows if r["cross_id"] == told.cross_id]
-    current = next((r for r in same if r["attempt"] == told.attempt), None)
-    if current is None and told.status == "cancelled":
-        current = next((r for r in sorted(same, key=lambda r: -r["attempt"])
-                        if r["accepted"]), None)
-    return current
+    """The host's decision on the current submission, or (for a cancelled assignment) its
+    acceptance, whose inspection the cancellation ended."""
+    mine = next((r for r in rows if r["cross_id"] == told.cross_id), None)
+    if mine is None or mine["attempt"] == told.attempt or (
+            told.status == "cancelled" and mine["accepted"]):
+        return mine
+    return None
 
 
 async def received_cross(work: Work) -> list[CrossOut]:
@@ -377,16 +376,22 @@ async def decide_cross(work: Work, cross_id: int, data: DecisionIn,
     today = work.clock.today()
     async with work.transaction():
         held = await work.session.list(CrossDecision, {
-            "origin": origin, "cross_id": cross_id, "attempt": mine.attempt}, limit=1)
-        if held or mine.status != "proposed":
+            "origin": origin, "cross_id": cross_id}, limit=1)
+        if (held and held[0]["attempt"] >= mine.attempt) or mine.status != "proposed":
             raise Conflict.on("cross_id", "已对该交叉巡察安排作出决定")
         inspection_id, note = (await _authorise(work, runtime, mine, data.members)
                                if data.accept else (None, ""))
-        await work.session.insert(CrossDecision, [{
-            "origin": origin, "cross_id": cross_id, "accepted": data.accept,
-            "reason": data.reason.strip(), "decided_on": today, "attempt": mine.attempt,
-            "inspection_id": inspection_id, "note": note,
-            "decided_by": work.actor[:128]}])
+        values = {"accepted": data.accept, "reason": data.reason.strip(), "decided_on": today,
+                  "attempt": mine.attempt, "inspection_id": inspection_id, "note": note,
+                  "decided_by": work.actor[:128]}
+        if held:  # the refusal of an earlier submission gives way to this answer
+            changed = await work.session.update(CrossDecision, {
+                "id": held[0]["id"], "attempt": held[0]["attempt"]}, values)
+            if not changed:
+                raise Conflict.on("cross_id", "已对该交叉巡察安排作出决定")
+        else:
+            await work.session.insert(CrossDecision, [{
+                "origin": origin, "cross_id": cross_id, **values}])
         await work.audit("cross.decide", "cross_assignment", cross_id,
                          {"accepted": data.accept, "reason": data.reason.strip(),
                           "inspection_id": inspection_id, "attempt": mine.attempt})

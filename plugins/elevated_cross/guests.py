@@ -88,8 +88,9 @@ class GuestPassword(msgspec.Struct, kw_only=True):
 
 def _out(row: dict[str, Any]) -> GuestOut:
     return GuestOut(
-        id=row["id"], cross_id=row["cross_id"], username=row["username"], person=row["person"], name=row["name"],
-        role=row["role"], team_county=row["team_county"], inspection_id=row["inspection_id"],
+        id=row["id"], cross_id=row["cross_id"], username=row["username"],
+        person=row["person"], name=row["name"], role=row["role"],
+        team_county=row["team_county"], inspection_id=row["inspection_id"],
         password_issued_at=row["password_issued_at"], closed_at=row["closed_at"],
         closed_reason=row["closed_reason"])
 

@@ -8,6 +8,7 @@ from plugins.elevated_cross.tables import (
     CountyVillageClass,
     CrossAssignment,
     CrossDecision,
+    CrossGuest,
     ElevatedFinding,
     ElevatedHandover,
     ElevatedInspection,
@@ -19,7 +20,7 @@ APP_CONFIG = AppConfig(
     app_name="elevated_cross",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[ElevatedInspection, ElevatedFinding, ElevatedHandover, CrossAssignment,
-                   CrossDecision, CountyVillageClass],
+                   CrossDecision, CrossGuest, CountyVillageClass],
     migration_dependencies=["core.piccolo_app"],
     commands=[],
 )

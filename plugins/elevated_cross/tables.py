@@ -118,8 +118,9 @@ class CrossAssignment(Table, tablename="cross_assignment"):
 
 
 class CrossDecision(Table, tablename="cross_decision"):
-    """A host county's decision on a cross assignment, unique per (origin, cross_id,
-    attempt): one per submission of it.
+    """A host county's decision on a cross assignment, unique per (origin, cross_id):
+    its answer to the latest submission (``attempt``); a decision on a submission
+    made again replaces the refusal (the audit chain keeps every answer).
 
     On acceptance the host's own inspection of the targets (``inspection_id``)
     with the sending county's people on its team; ``note`` says who could not

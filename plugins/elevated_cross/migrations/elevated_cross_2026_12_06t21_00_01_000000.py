@@ -1,5 +1,5 @@
-"""Indexes of elevated_cross: a host decision per submission of a cross assignment, one
-guest account per username and tenant.
+"""Indexes of elevated_cross: one guest account per username and tenant, guests by
+assignment.
 
 Written by hand, in a migration of its own because piccolo's manager runs a
 migration's raw SQL before it creates that migration's tables.
@@ -10,12 +10,9 @@ from piccolo.engine import engine_finder
 
 ID = "2026-12-06T21:00:01:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "elevated_cross: one decision per submission, guests by username"
+DESCRIPTION = "elevated_cross: guests by username and by assignment"
 
 INDEXES = [
-    "DROP INDEX IF EXISTS cross_decision_once",
-    "CREATE UNIQUE INDEX IF NOT EXISTS cross_decision_attempt_once "
-    "ON cross_decision (tenant_id, origin, cross_id, attempt)",
     "CREATE UNIQUE INDEX IF NOT EXISTS cross_guest_username "
     "ON cross_guest (tenant_id, username)",
     "CREATE INDEX IF NOT EXISTS cross_guest_tenant_cross "
