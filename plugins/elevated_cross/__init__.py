@@ -113,6 +113,14 @@ async def xuncha_target_check(work: Work, round_id: int, kind: str,
 
 
 @hookimpl
+async def xuncha_stage_check(work: Work, inspection_id: int, kind: str,
+                             stage: str) -> list[str]:
+    from plugins.elevated_cross.cross import stage_refusals
+
+    return await stage_refusals(work, inspection_id, kind)
+
+
+@hookimpl
 def xuncha_sync_subjects() -> list[SyncSubject]:
     from plugins.elevated_cross.events import ELEVATED_CROSS_SUBJECTS
 

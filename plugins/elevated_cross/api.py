@@ -147,12 +147,12 @@ class ElevatedCrossController(Controller):
         counties = await known_counties(work, runtime_of(state).tenants)
         return await cross.cancel_cross(work, cross_id, data, counties)
 
-    @post(f"{BASE}/cross/{{cross_id:int}}/guests/{{guest_id:int}}/password",
+    @post(f"{BASE}/cross/{{cross_id:int}}/guests/{{cross_guest_id:int}}/password",
           opt={"action": "elevated_cross:guests"}, status_code=200,
           summary="签发交叉巡察临时账号的一次性登录密码")
     async def guest_password(self, state: State, work: CurrentWork, cross_id: Id,
-                             guest_id: Id) -> Response[guests.GuestPassword]:
+                             cross_guest_id: Id) -> Response[guests.GuestPassword]:
         """A new one-time sign-in password for a guest of the cross team (host county, its
         own deployment); shown once, never stored."""
-        issued = await guests.issue_password(work, runtime_of(state), cross_id, guest_id)
+        issued = await guests.issue_password(work, runtime_of(state), cross_id, cross_guest_id)
         return Response(issued, headers={"Cache-Control": "no-store"})

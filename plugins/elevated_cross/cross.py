@@ -66,6 +66,7 @@ __all__ = [
     "end_cancelled",
     "received_cross",
     "resubmit_cross",
+    "stage_refusals",
     "take_decision",
 ]
 
@@ -490,3 +491,21 @@ async def end_cancelled(work: Work, origin: str, told: CrossAssigned) -> int | N
         released = decision["inspection_id"]
     await mark_cancelled(work.session, told.cross_id)
     return released
+
+
+async def stage_refusals(work: Work, inspection_id: int, kind: str) -> list[str]:
+    """Why the host's cross inspection may not move on: the city cancelled its assignment
+    (its team was released; moving on would authorise the places never authorised)."""
+    if kind != "cross" or not work.tenant.parent_code:
+        return []
+    decisions = await work.session.list(CrossDecision, {"inspection_id": inspection_id},
+                                        limit=1)
+    if not decisions:
+        return []
+    told = await work.session.list(Replica, {
+        "kind": "cross", "origin": work.tenant.parent_code,
+        "key": str(decisions[0]["cross_id"])}, limit=1)
+    assignment = _told(told[0]) if told else None
+    if assignment is not None and assignment.status == "cancelled":
+        return ["市委已取消该交叉巡察安排，巡察任务不能继续推进"]
+    return []

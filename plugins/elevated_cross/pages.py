@@ -375,14 +375,14 @@ async def cancel_cross_form(request: Form, state: State, work: CurrentWork,
     return done(request, f"/t/{work.tenant.code}/elevated-cross")
 
 
-@post(f"{BASE}/cross/{{cross_id:int}}/guests/{{guest_id:int}}/password",
+@post(f"{BASE}/cross/{{cross_id:int}}/guests/{{cross_guest_id:int}}/password",
       opt={"action": "elevated_cross:guests"}, include_in_schema=False, status_code=200)
 async def guest_password_form(request: Form, state: State, work: CurrentWork, cross_id: Id,
-                              guest_id: Id) -> Template:
+                              cross_guest_id: Id) -> Template:
     """Issue a guest's one-time sign-in password; the page shows it once (not cached)."""
     try:
         await parse_form(request, EmptyForm)
-        issued = await guests.issue_password(work, runtime_of(state), cross_id, guest_id)
+        issued = await guests.issue_password(work, runtime_of(state), cross_id, cross_guest_id)
     except DomainError as exc:
         errors, status = refusal_of(exc)
         return Template("elevated_cross/overview.html", status_code=status,

@@ -5,16 +5,21 @@ nothing."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from litestar import Litestar
 
-from tests.inspection.helpers import Client, ok
+from core.db import Database
+from core.inspection.tables import TeamMember
+from core.sync.tables import Replica
+from tests.identity.helpers import browser, login, signed_in
+from tests.inspection.helpers import Client, new_round, ok
 from tests.plugins.linkage.county_steps import tick
 from tests.sync.helpers import eventually
 
-CITY, COUNTY = "ta", "ta.one"
+CITY, COUNTY, FAR = "ta", "ta.one", "ta.far"
 API = f"/t/{CITY}/api/elevated-cross"
 
 
@@ -146,3 +151,71 @@ async def test_the_city_allows_the_county_and_verifies_from_its_pages(
     assert form.status_code == 400 and "请选择核查通过或退回" in form.text
     detail = ok(await client.get(f"{API}/elevated/{planned['id']}"))
     assert detail["elevated"]["verification"] == "" and detail["elevated"]["allow_county"]
+
+
+async def test_a_guest_of_the_host_signs_in_once_and_reaches_its_inspection_only_while_it_runs(
+        app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]) -> None:
+    """A county of ``ta`` served by a deployment of its own (``ta.far``: its directory
+    reached the city, this deployment has no tenant for it) sends a team to ``ta.one``;
+    ``ta.one``'s office issues its leader a one-time password, the guest reaches the cross
+    inspection only while its place is authorised, and the city's cancellation ends it."""
+    orgs = await _directory(app, client)
+    now = datetime.now(UTC)
+    await database.tenant(tenant_ids[CITY]).insert(Replica, [{
+        "origin": FAR, "kind": "org_directory", "key": FAR, "version": "0",
+        "type": "org_directory.published", "occurred_at": now,
+        "data": {"county": FAR, "county_name": "远县委巡察办", "orgs": []}}])
+    made = ok(await client.post(f"{API}/cross", json={
+        "team_county": FAR, "host_county": COUNTY, "title": "远县交叉巡察甲一县",
+        "org_ids": [orgs["D001"]], "round_label": "访客轮次",
+        "members": [{"person": "far.lead", "name": "远县组长", "role": "leader"}]}), 201)
+    host_api = f"/t/{COUNTY}/api/elevated-cross"
+    tick(app, client)
+
+    async def told() -> Any:
+        crosses = ok(await client.get(host_api))["cross"]
+        return next((c for c in crosses if c["id"] == made["id"]), None)
+
+    await eventually(told, what="the assignment in ta.one")
+    await new_round(client, COUNTY)
+    decided = ok(await client.post(f"{host_api}/cross/{made['id']}/decision",
+                                   json={"accept": True}))
+    (guest,) = decided["guests"]
+    assert guest["name"] == "远县组长" and guest["team_county"] == FAR
+    inspection = f"/t/{COUNTY}/api/inspections/{decided['inspection_id']}"
+    page = (await client.get(f"/t/{COUNTY}/elevated-cross")).text
+    assert guest["username"] in page and "签发一次性登录密码" in page
+    issued = await client.post(
+        f"/t/{COUNTY}/elevated-cross/cross/{made['id']}/guests/{guest['id']}/password")
+    assert issued.status_code == 200 and issued.headers["cache-control"] == "no-store"
+    password = re.search(r"<code>([^<]+)</code>", issued.text)
+    assert password and "只显示这一次" in issued.text
+    async with browser(app, client) as web:
+        await signed_in(web, guest["username"], password[1])
+        # Before its place is authorised: nothing; and never anything else of ta.one.
+        assert (await web.get(inspection)).status_code == 403
+        assert (await web.get(host_api)).status_code == 403
+        await database.tenant(tenant_ids[COUNTY]).update(
+            TeamMember, {"inspection_id": decided["inspection_id"]},
+            {"authorized_at": now - timedelta(hours=1)})
+        assert (await web.get(inspection)).status_code == 200
+        assert (await web.get(host_api)).status_code == 403
+        assert (await web.get(f"/t/{CITY}/api/elevated-cross")).status_code == 403
+        # The city cancels: the host releases the team and closes the guest's account.
+        refused = await client.post(f"{API}/cross/{made['id']}/cancel", json={"reason": " "})
+        assert refused.status_code == 400 and "取消时请说明理由" in refused.text
+        ok(await client.post(f"{API}/cross/{made['id']}/cancel",
+                             json={"reason": "市委调整安排"}))
+
+        async def ended() -> bool:
+            tick(app, client)
+            return (await web.get(inspection)).status_code in (401, 403)
+
+        await eventually(ended, what="the guest's access ended")
+    async with browser(app, client) as again:
+        assert (await login(again, guest["username"], password[1])).status_code != 303
+    board = ok(await client.get(host_api))["cross"]
+    seen = next(c for c in board if c["id"] == made["id"])
+    assert seen["status"] == "cancelled" and seen["guests"][0]["closed_at"] is not None
+    late = await client.post(f"{host_api}/cross/{made['id']}/guests/{guest['id']}/password")
+    assert late.status_code == 409 and "已停用" in late.text

@@ -55,7 +55,7 @@ async def _orgs(runtime: Any, county: str) -> dict[str, int]:
     async def held() -> Any:
         try:
             return await county_orgs(city, county)
-        except Exception:  # noqa: BLE001 - not there yet
+        except Exception:
             return None
 
     directory = await eventually(held, what=f"{county}'s directory in the city")
