@@ -15,13 +15,15 @@ import pytest
 from core.api import Conflict, Invalid, list_rounds
 from core.audit.tables import AuditEntry
 from core.identity.accounts import get_account
-from core.inspection.model import TeamRole
+from core.inspection.clues import ClueCreate, ClueReferral, Person, record_clue, refer_clue
+from core.inspection.model import ClueGrade, ReceivingBody, TeamRole
 from core.inspection.tables import Inspection, TeamMember
 from core.messaging.embedded import EmbeddedNats
 from core.plugins import Plugins
 from plugins.elevated_cross import cross, elevated, guests
 from plugins.elevated_cross.handover import received_elevated
 from plugins.elevated_cross.tables import CrossDecision, CrossGuest
+from plugins.linkage.city_view import city_clue_rows
 from tests.conftest import RunDatabase, make_settings
 from tests.plugins.elevated_cross.helpers import CITY, COUNTY_A, COUNTY_B, TREE, add_round
 from tests.sync.helpers import deployment_database, eventually, running, work_in
@@ -243,3 +245,39 @@ async def test_the_city_cancels_an_elevated_inspection_before_its_feedback(
     with pytest.raises(Conflict) as late:  # handed over: the county holds the problems
         await elevated.cancel_elevated(city, again.id, elevated.CancelIn(reason="晚了"))
     assert "反馈移交" in late.value.errors[0].message
+
+
+async def test_a_clue_about_a_city_managed_cadre_in_a_cross_inspection_goes_up_to_the_city(
+        runtime: Any) -> None:
+    """The host owns the cross inspection and its clues; one about a city-managed cadre
+    may only go to the discipline body and reaches the city (the linkage plugin reports
+    it up), persons included, while the sending county sees none of it."""
+    b = await _orgs(runtime, COUNTY_B)
+    city = await work_in(runtime, CITY, "city.staff")
+    host = await work_in(runtime, COUNTY_B, "b.office")
+    made = await cross.assign_cross(city, cross.CrossIn(
+        team_county=COUNTY_A, host_county=COUNTY_B, title="线索上报测试",
+        org_ids=[b["T01V002"]], round_label="线索轮次"), COUNTIES)
+    await _seen(host, made.id, "proposed")
+    decided = await _accept(host, made.id, runtime)
+    assert decided.inspection_id is not None
+    await host.session.update(Inspection, {"id": decided.inspection_id}, {"stage": "onsite"})
+    clue = await record_clue(host, decided.inspection_id, ClueCreate(
+        title="交叉巡察发现市管干部问题线索", grade=ClueGrade.examine, org_id=b["T01V002"],
+        persons=[Person(name="市管某某", position="镇党委书记")], city_managed=True))
+    await host.session.update(Inspection, {"id": decided.inspection_id}, {"stage": "feedback"})
+    with pytest.raises(Conflict) as wrong_body:
+        await refer_clue(host, clue["id"], ClueReferral(receiving_body=ReceivingBody.organisation))
+    assert "市管干部" in wrong_body.value.errors[0].message
+    await refer_clue(host, clue["id"], ClueReferral(receiving_body=ReceivingBody.discipline))
+    await runtime.sync.tick()
+
+    async def in_the_city() -> Any:
+        rows = await city_clue_rows(city.session, COUNTY_B)
+        return [r for r in rows if r["data"].get("clue_id") == clue["id"]]
+
+    (held,) = await eventually(in_the_city, what="the city-managed clue in the city")
+    assert held["data"]["title"] == "交叉巡察发现市管干部问题线索"
+    assert "市管某某" in str(held["data"])
+    team = await work_in(runtime, COUNTY_A)
+    assert not [r for r in await city_clue_rows(team.session) if r["origin"] == COUNTY_B]
