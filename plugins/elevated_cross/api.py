@@ -16,7 +16,7 @@ from litestar.datastructures import State
 from litestar.params import JSONBody, PathParameter
 
 from core.api import CurrentWork, Id, runtime_of
-from plugins.elevated_cross import cross, elevated, guests, handover
+from plugins.elevated_cross import cross, elevated, elevated_clues, guests, handover
 from plugins.elevated_cross.directory import CountyOrgs, county_orgs, known_counties
 from plugins.elevated_cross.model import require_city
 
@@ -156,3 +156,18 @@ class ElevatedCrossController(Controller):
         own deployment); shown once, never stored."""
         issued = await guests.issue_password(work, runtime_of(state), cross_id, cross_guest_id)
         return Response(issued, headers={"Cache-Control": "no-store"})
+
+    @post(f"{BASE}/elevated/{{elevated_id:int}}/clues", opt={"action": "elevated_cross:write"},
+          summary="登记提级巡察发现的问题线索")
+    async def clue(self, work: CurrentWork, elevated_id: Id,
+                   data: JSONBody[elevated_clues.ClueIn]) -> elevated_clues.ClueOut:
+        """Record a clue at one target org; the city owns it."""
+        return await elevated_clues.record_clue(work, elevated_id, data)
+
+    @post(f"{BASE}/elevated/{{elevated_id:int}}/clues/{{elevated_clue_id:int}}/referral",
+          opt={"action": "elevated_cross:write"}, status_code=200,
+          summary="将提级巡察问题线索移交市纪委监委")
+    async def refer(self, work: CurrentWork, elevated_id: Id,
+                    elevated_clue_id: Id) -> elevated_clues.ClueOut:
+        """Refer a clue to the city's discipline body (the only body it may go to)."""
+        return await elevated_clues.refer_clue(work, elevated_id, elevated_clue_id)

@@ -17,6 +17,7 @@ import msgspec
 
 from core.api import STAGE_LABELS, Conflict, FieldError, IdField, Invalid, NotFound, Work
 from plugins.elevated_cross.directory import directory_replica
+from plugins.elevated_cross.elevated_clues import ClueOut, clues_of
 from plugins.elevated_cross.events import (
     ElevatedAssigned,
     ElevatedHandedOver,
@@ -158,6 +159,7 @@ class ElevatedDetail(msgspec.Struct, kw_only=True):
     elevated: ElevatedOut
     findings: list[FindingOut]
     progress: ProgressOut | None = None
+    clues: list[ClueOut] = msgspec.field(default_factory=list)
 
 
 def _stage_label(code: str) -> str:
@@ -341,7 +343,8 @@ async def elevated_detail(work: Work, elevated_id: int) -> ElevatedDetail:
             ReportOut(org_id=r.org_id, org_name=names.get(r.org_id, ""), due_date=r.due_date,
                       submitted_on=r.submitted_on, summary=r.summary)
             for r in reported.reports])
-    return ElevatedDetail(elevated=elevated_out(row), progress=progress, findings=[
+    return ElevatedDetail(elevated=elevated_out(row), progress=progress,
+                          clues=await clues_of(work, elevated_id), findings=[
         FindingOut(id=f["id"], org_id=f["org_id"], org_name=names.get(f["org_id"], ""),
                    problem=f["problem"], deadline=f["deadline"]) for f in findings])
 

@@ -39,7 +39,7 @@ from core.api import (
     refusal_of,
     runtime_of,
 )
-from plugins.elevated_cross import cross, elevated, guests, handover
+from plugins.elevated_cross import cross, elevated, elevated_clues, guests, handover
 from plugins.elevated_cross.directory import county_orgs, known_counties
 from plugins.elevated_cross.model import POST_SIDE_LABELS, posts_of, require_city
 
@@ -391,8 +391,39 @@ async def guest_password_form(request: Form, state: State, work: CurrentWork, cr
                     context=await page_context(state, work.tenant, issued=issued))
 
 
+@post(f"{BASE}/elevated/{{elevated_id:int}}/clues", opt={"action": "elevated_cross:write"},
+      include_in_schema=False, status_code=200)
+async def clue_form(request: Form, state: State, work: CurrentWork,
+                    elevated_id: Id) -> Template | Response[Any]:
+    """Record a clue from the detail page."""
+    try:
+        data = await parse_form(request, elevated_clues.ClueIn)
+        await elevated_clues.record_clue(work, elevated_id, data)
+    except DomainError as exc:
+        errors, status = refusal_of(exc)
+        return Template("elevated_cross/elevated.html", status_code=status,
+                        context=await _detail_context(state, work, elevated_id, errors=errors))
+    return done(request, f"/t/{work.tenant.code}/elevated-cross/elevated/{elevated_id}")
+
+
+@post(f"{BASE}/elevated/{{elevated_id:int}}/clues/{{elevated_clue_id:int}}/referral",
+      opt={"action": "elevated_cross:write"}, include_in_schema=False, status_code=200)
+async def refer_form(request: Form, state: State, work: CurrentWork, elevated_id: Id,
+                     elevated_clue_id: Id) -> Template | Response[Any]:
+    """Refer a clue to the city's discipline body from the detail page."""
+    try:
+        await parse_form(request, EmptyForm)
+        await elevated_clues.refer_clue(work, elevated_id, elevated_clue_id)
+    except DomainError as exc:
+        errors, status = refusal_of(exc)
+        return Template("elevated_cross/elevated.html", status_code=status,
+                        context=await _detail_context(state, work, elevated_id, errors=errors))
+    return done(request, f"/t/{work.tenant.code}/elevated-cross/elevated/{elevated_id}")
+
+
 elevated_cross_pages: list[Any] = [overview_page, county_page, plan_form, elevated_page,
                                    finding_form, handover_form, allow_form, verify_form,
                                    cross_form, decision_form, cancel_elevated_form,
-                                   resubmit_form, cancel_cross_form, guest_password_form]
+                                   resubmit_form, cancel_cross_form, guest_password_form,
+                                   clue_form, refer_form]
 """Every page handler of the plugin."""

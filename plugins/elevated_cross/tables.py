@@ -21,6 +21,7 @@ __all__ = [
     "CrossAssignment",
     "CrossDecision",
     "CrossGuest",
+    "ElevatedClue",
     "ElevatedFinding",
     "ElevatedHandover",
     "ElevatedInspection",
@@ -69,6 +70,26 @@ class ElevatedFinding(Table, tablename="elevated_finding"):
     problem = Text()
     deadline = Date()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ElevatedClue(Table, tablename="elevated_clue"):
+    """A clue (问题线索) the city's team found in an elevated inspection.
+
+    The city owns it: it goes to the city's discipline body (市纪委监委), never
+    down to the county with the problems. ``status``: ``recorded``, then
+    ``referred`` (``referred_on``).
+    """
+
+    tenant_id = ForeignKey(Tenant, index=True)
+    elevated_id = Integer()
+    org_id = Integer()
+    title = Varchar(length=200)
+    summary = Text(default="")
+    status = Varchar(length=16, default="recorded")
+    receiving_body_name = Varchar(length=100, default="")
+    referred_on = Date(null=True, default=None)
+    recorded_by = Varchar(length=128, default="")
+    recorded_at = Timestamptz(default=TimestamptzNow())
 
 
 class ElevatedHandover(Table, tablename="elevated_handover"):

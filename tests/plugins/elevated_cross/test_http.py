@@ -219,3 +219,31 @@ async def test_a_guest_of_the_host_signs_in_once_and_reaches_its_inspection_only
     assert seen["status"] == "cancelled" and seen["guests"][0]["closed_at"] is not None
     late = await client.post(f"{host_api}/cross/{made['id']}/guests/{guest['id']}/password")
     assert late.status_code == 409 and "已停用" in late.text
+
+
+async def test_the_city_records_and_refers_an_elevated_clue_from_its_page(
+        app: Litestar, client: Client) -> None:
+    orgs = await _directory(app, client)
+    planned = ok(await client.post(f"{API}/elevated", json={
+        "county": COUNTY, "title": "页面线索提级巡察", "round_label": "页面线索轮",
+        "org_ids": [orgs["T01"]]}), 201)
+    page = f"/t/{CITY}/elevated-cross/elevated/{planned['id']}"
+    assert "尚未登记问题线索" in (await client.get(page)).text
+    bad = await client.post(f"{page}/clues", data={"org_id": str(orgs["T01"]), "title": " "},
+                            headers={"Accept": "text/html"})
+    assert bad.status_code == 400 and "尚未登记问题线索" in bad.text  # nothing recorded
+    added = await client.post(f"{page}/clues", data={
+        "org_id": str(orgs["T01"]), "title": "镇党委书记违规审批", "summary": "市管干部"},
+        follow_redirects=False)
+    assert added.status_code == 303, added.text
+    (clue,) = ok(await client.get(f"{API}/elevated/{planned['id']}"))["clues"]
+    referred = await client.post(f"{page}/clues/{clue['id']}/referral", follow_redirects=False)
+    assert referred.status_code == 303
+    shown = (await client.get(page)).text
+    assert "镇党委书记违规审批" in shown and "已移交市纪委监委" in shown
+    again = await client.post(f"{API}/elevated/{planned['id']}/clues/{clue['id']}/referral")
+    assert again.status_code == 409 and "已移交" in again.json()["errors"][0]["message"]
+    cancelled = await client.post(f"{page}/cancel", data={"reason": "页面撤销"},
+                                  follow_redirects=False)
+    assert cancelled.status_code == 303
+    assert "撤销理由：页面撤销" in (await client.get(page)).text

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from core.api import Conflict, Invalid, list_rounds
+from core.api import Clue, Conflict, Forbidden, Invalid, NotFound, list_rounds
 from core.audit.tables import AuditEntry
 from core.identity.accounts import get_account
 from core.inspection.clues import ClueCreate, ClueReferral, Person, record_clue, refer_clue
@@ -20,9 +20,9 @@ from core.inspection.model import ClueGrade, ReceivingBody, TeamRole
 from core.inspection.tables import Inspection, TeamMember
 from core.messaging.embedded import EmbeddedNats
 from core.plugins import Plugins
-from plugins.elevated_cross import cross, elevated, guests
+from plugins.elevated_cross import cross, elevated, elevated_clues, guests
 from plugins.elevated_cross.handover import received_elevated
-from plugins.elevated_cross.tables import CrossDecision, CrossGuest
+from plugins.elevated_cross.tables import CrossDecision, CrossGuest, ElevatedHandover
 from plugins.linkage.city_view import city_clue_rows
 from tests.conftest import RunDatabase, make_settings
 from tests.plugins.elevated_cross.helpers import CITY, COUNTY_A, COUNTY_B, TREE, add_round
@@ -281,3 +281,46 @@ async def test_a_clue_about_a_city_managed_cadre_in_a_cross_inspection_goes_up_t
     assert "市管某某" in str(held["data"])
     team = await work_in(runtime, COUNTY_A)
     assert not [r for r in await city_clue_rows(team.session) if r["origin"] == COUNTY_B]
+
+
+async def test_the_clues_of_an_elevated_inspection_stay_with_the_city(runtime: Any) -> None:
+    """The city owns an elevated inspection's clues: referred to the city's discipline body
+    only, never handed down with the problems."""
+    a = await _orgs(runtime, COUNTY_A)
+    city = await work_in(runtime, CITY, "city.staff")
+    county = await work_in(runtime, COUNTY_A)
+    planned = await elevated.plan_elevated(city, elevated.ElevatedIn(
+        county=COUNTY_A, title="线索归属测试", org_ids=[a["D001"]], round_label="线索归属"),
+        COUNTIES)
+    with pytest.raises(Invalid) as outside:
+        await elevated_clues.record_clue(city, planned.id, elevated_clues.ClueIn(
+            org_id=a["T01"], title="非巡察对象"))
+    assert outside.value.errors[0].field == "org_id"
+    with pytest.raises(Forbidden):  # a county records none
+        await elevated_clues.record_clue(county, planned.id, elevated_clues.ClueIn(
+            org_id=a["D001"], title="县级登记"))
+    clue = await elevated_clues.record_clue(city, planned.id, elevated_clues.ClueIn(
+        org_id=a["D001"], title="局长违规插手工程", summary="涉及市管干部"))
+    assert (clue.status, clue.org_name) == ("recorded", "甲县财政局")
+    referred = await elevated_clues.refer_clue(city, planned.id, clue.id)
+    assert (referred.status, referred.receiving_body_name) == ("referred", "市纪委监委")
+    assert referred.referred_on == city.clock.today()
+    with pytest.raises(Conflict):
+        await elevated_clues.refer_clue(city, planned.id, clue.id)
+    with pytest.raises(NotFound):
+        await elevated_clues.refer_clue(city, planned.id + 1, clue.id)
+    await elevated.add_finding(city, planned.id, elevated.FindingIn(
+        org_id=a["D001"], problem="政府采购不规范",
+        deadline=city.clock.today() + timedelta(days=60)))
+    await elevated.hand_over(city, planned.id)
+    detail = await elevated.elevated_detail(city, planned.id)
+    assert [c.title for c in detail.clues] == ["局长违规插手工程"]
+
+    async def handed() -> Any:
+        rows = await county.session.list(ElevatedHandover, {"elevated_id": planned.id})
+        return rows
+
+    (row,) = await eventually(handed, what="the handover in the county")
+    assert "局长违规插手工程" not in str(row["payload"]) and "clue" not in str(row["payload"])
+    if row["inspection_id"] is not None:
+        assert await county.session.count(Clue, {"inspection_id": row["inspection_id"]}) == 0
