@@ -247,3 +247,49 @@ async def test_the_city_records_and_refers_an_elevated_clue_from_its_page(
                                   follow_redirects=False)
     assert cancelled.status_code == 303
     assert "撤销理由：页面撤销" in (await client.get(page)).text
+
+
+async def test_the_city_resubmits_a_declined_assignment_and_cancels_it_from_its_board(
+        app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]) -> None:
+    orgs = await _directory(app, client)
+    await database.tenant(tenant_ids[CITY]).insert(Replica, [{
+        "origin": "ta.near", "kind": "org_directory", "key": "ta.near", "version": "0",
+        "type": "org_directory.published", "occurred_at": datetime.now(UTC),
+        "data": {"county": "ta.near", "county_name": "近县委巡察办", "orgs": []}}])
+    made = ok(await client.post(f"{API}/cross", json={
+        "team_county": "ta.near", "host_county": COUNTY, "title": "页面重提交叉巡察",
+        "org_ids": [orgs["T01"]], "round_label": "页面重提轮"}), 201)
+    host_api = f"/t/{COUNTY}/api/elevated-cross"
+    tick(app, client)
+
+    async def told() -> Any:
+        crosses = ok(await client.get(host_api))["cross"]
+        return next((c for c in crosses if c["id"] == made["id"]), None)
+
+    await eventually(told, what="the assignment in ta.one")
+    ok(await client.post(f"{host_api}/cross/{made['id']}/decision",
+                         json={"accept": False, "reason": "本轮已有安排"}))
+    tick(app, client)
+
+    async def declined() -> Any:
+        board = ok(await client.get(API))["cross"]
+        return next((c for c in board if c["id"] == made["id"]
+                     and c["status"] == "declined"), None)
+
+    await eventually(declined, what="the decline in the city")
+    board_page = f"/t/{CITY}/elevated-cross"
+    assert "重新提交被巡察县确认" in (await client.get(board_page)).text
+    early = await client.post(f"{API}/cross/{made['id']}/cancel", json={})
+    assert early.status_code == 400
+    posted = await client.post(f"/t/{CITY}/elevated-cross/cross/{made['id']}/resubmit",
+                               data={"note": "已与乙方沟通"}, follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    assert "第 2 次提交" in (await client.get(board_page)).text
+    again = await client.post(f"/t/{CITY}/elevated-cross/cross/{made['id']}/resubmit",
+                              data={"note": "再次"}, headers={"Accept": "text/html"})
+    assert again.status_code == 409 and "只有被巡察县已拒绝的安排才能重新提交" in again.text
+    cancelled = await client.post(f"/t/{CITY}/elevated-cross/cross/{made['id']}/cancel",
+                                  data={"reason": "本轮不再安排"}, follow_redirects=False)
+    assert cancelled.status_code == 303
+    shown = (await client.get(board_page)).text
+    assert "市委已取消" in shown and "本轮不再安排" in shown
