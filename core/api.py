@@ -27,7 +27,10 @@ The names, by group (the same groups as ``docs/internals.md``):
 - read functions (preferred to the tables): ``list_orgs``, ``list_terms``,
   ``list_rounds``, ``inspections_with_targets``, the ledger's reads;
 - services: ``create_inspection``, ``receive_inspection``, ``create_items``, the team's
-  ``add_member`` with ``MemberIn``, sync memos; ``run_in_tenant`` for a plugin's CLI command;
+  ``add_member`` with ``MemberIn`` and ``release_team``, sync memos; ``run_in_tenant`` for a
+  plugin's CLI command;
+- guest accounts (a person of another deployment given one team place here):
+  ``open_guest_account``, ``issue_guest_password``, ``close_guest_account``;
 - codes and labels: ``Stage``, ``stage_rank``, ``OrgKind``, ``*_LABELS``...;
 - routes and pages: ``CurrentWork``, ``CurrentTenant``, ``Session``, ``require_action``
   (every route also declares ``opt={"action": ...}``), ``Id``, ``Limit``, ``Offset``,
@@ -74,6 +77,7 @@ from core.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, N
 from core.events import Envelope, Event
 from core.fields import IdField
 from core.hookspecs import hookimpl
+from core.identity.guests import close_guest_account, issue_guest_password, open_guest_account
 from core.inspection.checklist import checklist_gaps, inspection_statistics, read_checklist
 from core.inspection.common import stage_rank
 from core.inspection.desk import level_of as desk_level
@@ -110,6 +114,7 @@ from core.inspection.model import (
 from core.inspection.planning import create_inspection, receive_inspection
 from core.inspection.planning import kind_labels as inspection_kinds
 from core.inspection.queries import inspections_with_targets, list_orgs, list_rounds, list_terms
+from core.inspection.stages import release_team
 from core.inspection.tables import (
     ChecklistMark,
     Clue,
@@ -242,6 +247,7 @@ __all__ = [
     "WorkingPaperRevision",
     "add_member",
     "checklist_gaps",
+    "close_guest_account",
     "create_inspection",
     "create_items",
     "data_version",
@@ -257,6 +263,7 @@ __all__ = [
     "inspections_with_targets",
     "is_htmx",
     "is_overdue",
+    "issue_guest_password",
     "item_out",
     "list_orgs",
     "list_rounds",
@@ -265,6 +272,7 @@ __all__ = [
     "may",
     "moment",
     "not_modified",
+    "open_guest_account",
     "org_names",
     "page_context",
     "parse_form",
@@ -272,6 +280,7 @@ __all__ = [
     "read_memos",
     "receive_inspection",
     "refusal_of",
+    "release_team",
     "require_action",
     "run_in_tenant",
     "runtime_of",

@@ -13,7 +13,14 @@ each county a deployment of its own linked by NATS):
 - a county's own inspection of an org under the city's elevated inspection
   of that year is refused unless the city allowed it (:mod:`.conflicts`);
 - the city assigns county A's team to county B's orgs; B accepts or declines
-  and the decision travels back (:mod:`.cross`);
+  and the decision travels back; a declined assignment may be submitted again,
+  and the city may cancel one (the host releases the team) (:mod:`.cross`);
+- in the linked topology the host makes guest accounts for the sending
+  county's people, limited to that one inspection and closed at withdrawal or
+  cancellation (:mod:`.guests`);
+- an elevated inspection's clues are the city's, referred to the city's
+  discipline body only (:mod:`.elevated_clues`); the city may cancel an
+  elevated inspection before its feedback;
 - its tables and migrations (app ``elevated_cross``), routes under
   ``/t/{tenant}/api/elevated-cross`` (:mod:`.api`) and pages under
   ``/t/{tenant}/elevated-cross`` (:mod:`.pages`).
@@ -110,6 +117,14 @@ async def xuncha_target_check(work: Work, round_id: int, kind: str,
     from plugins.elevated_cross.conflicts import elevated_conflicts
 
     return await elevated_conflicts(work, round_id, kind, org_ids)
+
+
+@hookimpl
+async def xuncha_stage_check(work: Work, inspection_id: int, kind: str,
+                             stage: str) -> list[str]:
+    from plugins.elevated_cross.cross import stage_refusals
+
+    return await stage_refusals(work, inspection_id, kind)
 
 
 @hookimpl

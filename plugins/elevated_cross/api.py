@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody, PathParameter
 
 from core.api import CurrentWork, Id, runtime_of
-from plugins.elevated_cross import cross, elevated, handover
+from plugins.elevated_cross import cross, elevated, elevated_clues, guests, handover
 from plugins.elevated_cross.directory import CountyOrgs, county_orgs, known_counties
 from plugins.elevated_cross.model import require_city
 
@@ -119,3 +119,55 @@ class ElevatedCrossController(Controller):
         """The host county accepts (authorising the team: its own inspection of the targets
         with the sending county's people on the team) or declines with a reason."""
         return await cross.decide_cross(work, cross_id, data, runtime_of(state))
+
+    @post(f"{BASE}/elevated/{{elevated_id:int}}/cancel",
+          opt={"action": "elevated_cross:write"}, status_code=200, summary="撤销提级巡察")
+    async def cancel_elevated(self, work: CurrentWork, elevated_id: Id,
+                              data: JSONBody[elevated.CancelIn]) -> elevated.ElevatedOut:
+        """Cancel an elevated inspection before its feedback, with a reason; the county is
+        told."""
+        return await elevated.cancel_elevated(work, elevated_id, data)
+
+    @post(f"{BASE}/cross/{{cross_id:int}}/resubmit", opt={"action": "elevated_cross:write"},
+          status_code=200, summary="重新提交被拒绝的交叉巡察安排")
+    async def resubmit(self, state: State, work: CurrentWork, cross_id: Id,
+                       data: JSONBody[cross.ResubmitIn]) -> cross.CrossOut:
+        """Submit a declined assignment again (its people may change); the host decides
+        anew."""
+        require_city(work.tenant)
+        counties = await known_counties(work, runtime_of(state).tenants)
+        return await cross.resubmit_cross(work, cross_id, data, counties)
+
+    @post(f"{BASE}/cross/{{cross_id:int}}/cancel", opt={"action": "elevated_cross:write"},
+          status_code=200, summary="取消交叉巡察安排")
+    async def cancel_cross(self, state: State, work: CurrentWork, cross_id: Id,
+                           data: JSONBody[cross.CancelIn]) -> cross.CrossOut:
+        """Cancel an assignment with a reason; the host ends the team's access."""
+        require_city(work.tenant)
+        counties = await known_counties(work, runtime_of(state).tenants)
+        return await cross.cancel_cross(work, cross_id, data, counties)
+
+    @post(f"{BASE}/cross/{{cross_id:int}}/guests/{{cross_guest_id:int}}/password",
+          opt={"action": "elevated_cross:guests"}, status_code=200,
+          summary="签发交叉巡察临时账号的一次性登录密码")
+    async def guest_password(self, state: State, work: CurrentWork, cross_id: Id,
+                             cross_guest_id: Id) -> Response[guests.GuestPassword]:
+        """A new one-time sign-in password for a guest of the cross team (host county, its
+        own deployment); shown once, never stored."""
+        issued = await guests.issue_password(work, runtime_of(state), cross_id, cross_guest_id)
+        return Response(issued, headers={"Cache-Control": "no-store"})
+
+    @post(f"{BASE}/elevated/{{elevated_id:int}}/clues", opt={"action": "elevated_cross:write"},
+          summary="登记提级巡察发现的问题线索")
+    async def clue(self, work: CurrentWork, elevated_id: Id,
+                   data: JSONBody[elevated_clues.ClueIn]) -> elevated_clues.ClueOut:
+        """Record a clue at one target org; the city owns it."""
+        return await elevated_clues.record_clue(work, elevated_id, data)
+
+    @post(f"{BASE}/elevated/{{elevated_id:int}}/clues/{{elevated_clue_id:int}}/referral",
+          opt={"action": "elevated_cross:write"}, status_code=200,
+          summary="将提级巡察问题线索移交市纪委监委")
+    async def refer(self, work: CurrentWork, elevated_id: Id,
+                    elevated_clue_id: Id) -> elevated_clues.ClueOut:
+        """Refer a clue to the city's discipline body (the only body it may go to)."""
+        return await elevated_clues.refer_clue(work, elevated_id, elevated_clue_id)

@@ -17,6 +17,7 @@ import msgspec
 
 from core.api import STAGE_LABELS, Conflict, FieldError, IdField, Invalid, NotFound, Work
 from plugins.elevated_cross.directory import directory_replica
+from plugins.elevated_cross.elevated_clues import ClueOut, clues_of
 from plugins.elevated_cross.events import (
     ElevatedAssigned,
     ElevatedHandedOver,
@@ -34,6 +35,7 @@ from plugins.elevated_cross.tables import ElevatedFinding, ElevatedInspection
 
 __all__ = [
     "AllowIn",
+    "CancelIn",
     "ElevatedDetail",
     "ElevatedIn",
     "ElevatedOut",
@@ -43,6 +45,7 @@ __all__ = [
     "ReportOut",
     "VerifyIn",
     "add_finding",
+    "cancel_elevated",
     "check_targets",
     "elevated_detail",
     "hand_over",
@@ -66,6 +69,12 @@ class ElevatedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     org_ids: Annotated[list[IdField], msgspec.Meta(max_length=50)]
     round_label: Label = ""
     allow_county: bool = False
+
+
+class CancelIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The city's cancellation of an elevated inspection; the reason is required."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
 
 
 class AllowIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -119,6 +128,7 @@ class ElevatedOut(msgspec.Struct, kw_only=True):
     verification_label: str = ""
     verification_reason: str = ""
     verified_on: date | None = None
+    cancel_reason: str = ""
 
 
 class ReportOut(msgspec.Struct, kw_only=True):
@@ -149,6 +159,7 @@ class ElevatedDetail(msgspec.Struct, kw_only=True):
     elevated: ElevatedOut
     findings: list[FindingOut]
     progress: ProgressOut | None = None
+    clues: list[ClueOut] = msgspec.field(default_factory=list)
 
 
 def _stage_label(code: str) -> str:
@@ -166,7 +177,8 @@ def elevated_out(row: Mapping[str, Any]) -> ElevatedOut:
         county_note=row["county_note"], allow_county=bool(row["allow_county"]),
         verification=row["verification"],
         verification_label=VERIFICATION_LABELS.get(row["verification"], ""),
-        verification_reason=row["verification_reason"], verified_on=row["verified_on"])
+        verification_reason=row["verification_reason"], verified_on=row["verified_on"],
+        cancel_reason=row["cancel_reason"] or "")
 
 
 async def check_targets(work: Work, county: str, org_ids: list[int], field: str,
@@ -204,8 +216,8 @@ def _announce(work: Work, row: Mapping[str, Any]) -> None:
         targets=msgspec.convert(row["targets"] or [], list[TargetOrg]), status=row["status"],
         planned_on=row["planned_on"], handed_over_on=row["handed_over_on"],
         allow_county=bool(row["allow_county"]), verification=row["verification"],
-        verification_reason=row["verification_reason"], verified_on=row["verified_on"]),
-        to=row["county"])
+        verification_reason=row["verification_reason"], verified_on=row["verified_on"],
+        cancel_reason=row["cancel_reason"] or ""), to=row["county"])
 
 
 async def plan_elevated(work: Work, data: ElevatedIn, counties: Mapping[str, str]
@@ -331,7 +343,8 @@ async def elevated_detail(work: Work, elevated_id: int) -> ElevatedDetail:
             ReportOut(org_id=r.org_id, org_name=names.get(r.org_id, ""), due_date=r.due_date,
                       submitted_on=r.submitted_on, summary=r.summary)
             for r in reported.reports])
-    return ElevatedDetail(elevated=elevated_out(row), progress=progress, findings=[
+    return ElevatedDetail(elevated=elevated_out(row), progress=progress,
+                          clues=await clues_of(work, elevated_id), findings=[
         FindingOut(id=f["id"], org_id=f["org_id"], org_name=names.get(f["org_id"], ""),
                    problem=f["problem"], deadline=f["deadline"]) for f in findings])
 
@@ -408,5 +421,34 @@ async def verify_rectification(work: Work, elevated_id: int, data: VerifyIn) -> 
         row = await _load(work, elevated_id)
         await work.audit("elevated.verify", "elevated_inspection", elevated_id,
                          {"accept": data.accept, "reason": reason})
+        _announce(work, row)
+    return elevated_out(row)
+
+
+async def cancel_elevated(work: Work, elevated_id: int, data: CancelIn) -> ElevatedOut:
+    """Cancel (撤销) an elevated inspection before its feedback, with a reason; the county
+    is told, and its orgs are free for the county's own inspection of that round.
+
+    Raises:
+        NotFound: no such elevated inspection of the city.
+        Invalid: no reason.
+        Conflict: handed over already (the county holds the problems), or cancelled.
+    """
+    require_city(work.tenant)
+    reason = data.reason.strip()
+    if not reason:
+        raise Invalid.on("reason", "撤销时请说明理由")
+    async with work.transaction():
+        row = await _load(work, elevated_id)
+        if row["status"] == "withdrawn":
+            raise Conflict.on("elevated_id", "该提级巡察已撤销")
+        changed = await work.session.update(
+            ElevatedInspection, {"id": elevated_id, "status": "planned"},
+            {"status": "withdrawn", "cancel_reason": reason, "updated_at": work.clock.now()})
+        if not changed:
+            raise Conflict.on("elevated_id", "问题已反馈移交县级整改，不能撤销该提级巡察")
+        row = await _load(work, elevated_id)
+        await work.audit("elevated.cancel", "elevated_inspection", elevated_id,
+                         {"reason": reason})
         _announce(work, row)
     return elevated_out(row)

@@ -86,6 +86,7 @@ class ElevatedAssigned(Event, frozen=True, kw_only=True, tag="elevated.assigned"
     verification: str = ""
     verification_reason: str = ""
     verified_on: date | None = None
+    cancel_reason: str = ""
 
     def entity(self) -> str:
         return f"elevated:{self.elevated_id}"
@@ -162,7 +163,12 @@ class CrossMember(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CrossAssigned(Event, frozen=True, kw_only=True, tag="cross.assigned"):
-    """A cross assignment: county ``team_county``'s team inspects ``host_county``'s orgs."""
+    """A cross assignment: county ``team_county``'s team inspects ``host_county``'s orgs.
+
+    ``attempt`` counts its submissions (a declined one submitted again); status
+    ``cancelled`` when the city cancelled it (``reason``): the host ends the team's
+    access, guest accounts included.
+    """
 
     cross_id: int
     title: str
@@ -177,18 +183,22 @@ class CrossAssigned(Event, frozen=True, kw_only=True, tag="cross.assigned"):
     assigned_on: date
     members: list[CrossMember] = []
     posts: dict[str, str] = {}
+    attempt: int = 1
+    cancelled_on: date | None = None
 
     def entity(self) -> str:
         return f"cross:{self.cross_id}"
 
 
 class CrossDecided(Event, frozen=True, kw_only=True, tag="cross.decided"):
-    """The host county accepts (and authorises the team) or declines, with a reason."""
+    """The host county accepts (and authorises the team) or declines, with a reason; it
+    answers submission ``attempt``."""
 
     cross_id: int
     accepted: bool
     reason: str = ""
     decided_on: date
+    attempt: int = 1
 
     def entity(self) -> str:
         return f"cross_decision:{self.cross_id}"

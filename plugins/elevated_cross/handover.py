@@ -151,6 +151,7 @@ class ReceivedElevated(msgspec.Struct, kw_only=True):
     verification_label: str = ""
     verification_reason: str = ""
     verified_on: date | None = None
+    cancel_reason: str = ""
 
 
 async def received_elevated(work: Work) -> list[ReceivedElevated]:
@@ -176,6 +177,7 @@ async def received_elevated(work: Work) -> list[ReceivedElevated]:
             pending=str(mine.get("pending") or ""), allow_county=told.allow_county,
             verification=told.verification,
             verification_label=VERIFICATION_LABELS.get(told.verification, ""),
-            verification_reason=told.verification_reason, verified_on=told.verified_on))
+            verification_reason=told.verification_reason, verified_on=told.verified_on,
+            cancel_reason=told.cancel_reason))
     out.sort(key=lambda r: r.id, reverse=True)
     return out

@@ -37,6 +37,7 @@ CROSS_STATUS_LABELS: dict[str, str] = {
     "proposed": "待被巡察县确认",
     "accepted": "被巡察县已同意并授权",
     "declined": "被巡察县已拒绝",
+    "cancelled": "市委已取消",
 }
 
 VERIFICATION_LABELS: dict[str, str] = {

@@ -7,7 +7,10 @@ the cross assignments it hosts (with the accept / decline form) or sends a
 team to. ``/t/{tenant}/elevated-cross/counties/{county}``: a county's
 directory with the form planning an elevated inspection of its orgs.
 ``/t/{tenant}/elevated-cross/elevated/{elevated_id}``: one elevated
-inspection, its problems, the problem form and the handover button.
+inspection, its problems, the problem form, the handover and cancel buttons.
+The city's board offers resubmitting a declined assignment and cancelling
+one; the host county's view lists the guest accounts of a cross team with the
+button issuing a one-time sign-in password (shown once on its own page).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from core.api import (
     refusal_of,
     runtime_of,
 )
-from plugins.elevated_cross import cross, elevated, handover
+from plugins.elevated_cross import cross, elevated, elevated_clues, guests, handover
 from plugins.elevated_cross.directory import county_orgs, known_counties
 from plugins.elevated_cross.model import POST_SIDE_LABELS, posts_of, require_city
 
@@ -304,7 +307,123 @@ async def decision_form(request: Form, state: State, work: CurrentWork,
     return done(request, f"/t/{work.tenant.code}/elevated-cross")
 
 
+class ReasonForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A cancellation's reason."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class ResubmitForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Submitting a declined assignment again (people typed as in the cross form)."""
+
+    members: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class EmptyForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A button's form (its CSRF field only)."""
+
+
+@post(f"{BASE}/elevated/{{elevated_id:int}}/cancel", opt={"action": "elevated_cross:write"},
+      include_in_schema=False, status_code=200)
+async def cancel_elevated_form(request: Form, state: State, work: CurrentWork,
+                               elevated_id: Id) -> Template | Response[Any]:
+    """Cancel an elevated inspection from its page, with a reason."""
+    try:
+        data = await parse_form(request, ReasonForm)
+        await elevated.cancel_elevated(work, elevated_id, elevated.CancelIn(reason=data.reason))
+    except DomainError as exc:
+        errors, status = refusal_of(exc)
+        return Template("elevated_cross/elevated.html", status_code=status,
+                        context=await _detail_context(state, work, elevated_id, errors=errors))
+    return done(request, f"/t/{work.tenant.code}/elevated-cross/elevated/{elevated_id}")
+
+
+@post(f"{BASE}/cross/{{cross_id:int}}/resubmit", opt={"action": "elevated_cross:write"},
+      include_in_schema=False, status_code=200)
+async def resubmit_form(request: Form, state: State, work: CurrentWork,
+                        cross_id: Id) -> Template | Response[Any]:
+    """Submit a declined assignment again from the city's board."""
+    try:
+        require_city(work.tenant)
+        data = await parse_form(request, ResubmitForm)
+        counties = await known_counties(work, runtime_of(state).tenants)
+        await cross.resubmit_cross(work, cross_id, cross.ResubmitIn(
+            members=members_of(data.members) if data.members.strip() else None,
+            note=data.note), counties)
+    except DomainError as exc:
+        errors, status = refusal_of(exc)
+        return Template("elevated_cross/overview.html", status_code=status,
+                        context=await _overview(state, work, errors=errors))
+    return done(request, f"/t/{work.tenant.code}/elevated-cross")
+
+
+@post(f"{BASE}/cross/{{cross_id:int}}/cancel", opt={"action": "elevated_cross:write"},
+      include_in_schema=False, status_code=200)
+async def cancel_cross_form(request: Form, state: State, work: CurrentWork,
+                            cross_id: Id) -> Template | Response[Any]:
+    """Cancel an assignment from the city's board, with a reason."""
+    try:
+        require_city(work.tenant)
+        data = await parse_form(request, ReasonForm)
+        counties = await known_counties(work, runtime_of(state).tenants)
+        await cross.cancel_cross(work, cross_id, cross.CancelIn(reason=data.reason), counties)
+    except DomainError as exc:
+        errors, status = refusal_of(exc)
+        return Template("elevated_cross/overview.html", status_code=status,
+                        context=await _overview(state, work, errors=errors))
+    return done(request, f"/t/{work.tenant.code}/elevated-cross")
+
+
+@post(f"{BASE}/cross/{{cross_id:int}}/guests/{{cross_guest_id:int}}/password",
+      opt={"action": "elevated_cross:guests"}, include_in_schema=False, status_code=200)
+async def guest_password_form(request: Form, state: State, work: CurrentWork, cross_id: Id,
+                              cross_guest_id: Id) -> Template:
+    """Issue a guest's one-time sign-in password; the page shows it once (not cached)."""
+    try:
+        await parse_form(request, EmptyForm)
+        issued = await guests.issue_password(work, runtime_of(state), cross_id, cross_guest_id)
+    except DomainError as exc:
+        errors, status = refusal_of(exc)
+        return Template("elevated_cross/overview.html", status_code=status,
+                        context=await _overview(state, work, errors=errors))
+    return Template("elevated_cross/guest_password.html", headers={"Cache-Control": "no-store"},
+                    context=await page_context(state, work.tenant, issued=issued))
+
+
+@post(f"{BASE}/elevated/{{elevated_id:int}}/clues", opt={"action": "elevated_cross:write"},
+      include_in_schema=False, status_code=200)
+async def clue_form(request: Form, state: State, work: CurrentWork,
+                    elevated_id: Id) -> Template | Response[Any]:
+    """Record a clue from the detail page."""
+    try:
+        data = await parse_form(request, elevated_clues.ClueIn)
+        await elevated_clues.record_clue(work, elevated_id, data)
+    except DomainError as exc:
+        errors, status = refusal_of(exc)
+        return Template("elevated_cross/elevated.html", status_code=status,
+                        context=await _detail_context(state, work, elevated_id, errors=errors))
+    return done(request, f"/t/{work.tenant.code}/elevated-cross/elevated/{elevated_id}")
+
+
+@post(f"{BASE}/elevated/{{elevated_id:int}}/clues/{{elevated_clue_id:int}}/referral",
+      opt={"action": "elevated_cross:write"}, include_in_schema=False, status_code=200)
+async def refer_form(request: Form, state: State, work: CurrentWork, elevated_id: Id,
+                     elevated_clue_id: Id) -> Template | Response[Any]:
+    """Refer a clue to the city's discipline body from the detail page."""
+    try:
+        await parse_form(request, EmptyForm)
+        await elevated_clues.refer_clue(work, elevated_id, elevated_clue_id)
+    except DomainError as exc:
+        errors, status = refusal_of(exc)
+        return Template("elevated_cross/elevated.html", status_code=status,
+                        context=await _detail_context(state, work, elevated_id, errors=errors))
+    return done(request, f"/t/{work.tenant.code}/elevated-cross/elevated/{elevated_id}")
+
+
 elevated_cross_pages: list[Any] = [overview_page, county_page, plan_form, elevated_page,
                                    finding_form, handover_form, allow_form, verify_form,
-                                   cross_form, decision_form]
+                                   cross_form, decision_form, cancel_elevated_form,
+                                   resubmit_form, cancel_cross_form, guest_password_form,
+                                   clue_form, refer_form]
 """Every page handler of the plugin."""

@@ -15,6 +15,8 @@ ELEVATED_CROSS_PERMISSIONS: list[Permission] = [
     Permission(action="elevated_cross:write",
                label="安排提级巡察、交叉巡察，登记问题并反馈移交（市级）"),
     Permission(action="elevated_cross:decide", label="同意或拒绝交叉巡察安排（被巡察县）"),
+    Permission(action="elevated_cross:guests",
+               label="为交叉巡察组临时账号签发一次性登录密码（被巡察县，默认仅机构管理员）"),
 ]
 
 ELEVATED_CROSS_POLICIES: list[PolicyRule] = [

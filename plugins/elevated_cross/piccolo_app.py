@@ -8,6 +8,8 @@ from plugins.elevated_cross.tables import (
     CountyVillageClass,
     CrossAssignment,
     CrossDecision,
+    CrossGuest,
+    ElevatedClue,
     ElevatedFinding,
     ElevatedHandover,
     ElevatedInspection,
@@ -18,8 +20,8 @@ __all__ = ["APP_CONFIG"]
 APP_CONFIG = AppConfig(
     app_name="elevated_cross",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[ElevatedInspection, ElevatedFinding, ElevatedHandover, CrossAssignment,
-                   CrossDecision, CountyVillageClass],
+    table_classes=[ElevatedInspection, ElevatedFinding, ElevatedClue, ElevatedHandover,
+                   CrossAssignment, CrossDecision, CrossGuest, CountyVillageClass],
     migration_dependencies=["core.piccolo_app"],
     commands=[],
 )

@@ -18,7 +18,12 @@ from litestar.testing import AsyncTestClient
 from core.db import Database
 from core.inspection import tables as workflow
 from core.tenancy.tables import Org
-from plugins.elevated_cross.tables import CrossAssignment, ElevatedInspection
+from plugins.elevated_cross.tables import (
+    CrossAssignment,
+    CrossGuest,
+    ElevatedClue,
+    ElevatedInspection,
+)
 from plugins.evaluation.tables import (
     EvaluationInterview,
     LookbackCarriedItem,
@@ -298,6 +303,30 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "org_ids": ["{b_village}"]},
     ("POST", "/t/{tenant:str}/elevated-cross/cross/{cross_id:int}/decision"): {
         "decision": "accept"},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/elevated/{elevated_id:int}/cancel"): {
+        "reason": "越权撤销"},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/cross/{cross_id:int}/resubmit"): {
+        "note": "越权重提"},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/cross/{cross_id:int}/cancel"): {
+        "reason": "越权取消"},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/cross/{cross_id:int}/guests/"
+             "{cross_guest_id:int}/password"): {},
+    ("POST", "/t/{tenant:str}/elevated-cross/elevated/{elevated_id:int}/cancel"): {
+        "reason": "越权撤销"},
+    ("POST", "/t/{tenant:str}/elevated-cross/cross/{cross_id:int}/resubmit"): {
+        "note": "越权重提"},
+    ("POST", "/t/{tenant:str}/elevated-cross/cross/{cross_id:int}/cancel"): {
+        "reason": "越权取消"},
+    ("POST", "/t/{tenant:str}/elevated-cross/cross/{cross_id:int}/guests/"
+             "{cross_guest_id:int}/password"): {},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/elevated/{elevated_id:int}/clues"): {
+        "org_id": "{b_village}", "title": "越权线索"},
+    ("POST", "/t/{tenant:str}/api/elevated-cross/elevated/{elevated_id:int}/clues/"
+             "{elevated_clue_id:int}/referral"): {},
+    ("POST", "/t/{tenant:str}/elevated-cross/elevated/{elevated_id:int}/clues"): {
+        "org_id": "{b_village}", "title": "越权线索"},
+    ("POST", "/t/{tenant:str}/elevated-cross/elevated/{elevated_id:int}/clues/"
+             "{elevated_clue_id:int}/referral"): {},
     # appraisals (B's round and members are unknown in A: 404) and secondment (B's request
     # and nominee are unknown in A: 404; a county of another city: 400)
     ("POST", "/t/{tenant:str}/api/talent/rounds/{round_id:int}/appraisals"): {
@@ -396,7 +425,14 @@ async def _b_ids(database: Database, tenant_ids: dict[str, int]) -> dict[str, An
         (_B_OBJECTS["cross_id"],) = await session_b.insert(CrossAssignment, [{
             "title": "乙机密交叉巡察", "team_county": "tb.x", "host_county": "tb.y",
             "assigned_on": date.today()}])
-        B_SECRETS.extend(["乙机密提级巡察", "乙机密提级对象", "乙机密交叉巡察"])
+        (_B_OBJECTS["cross_guest_id"],) = await session_b.insert(CrossGuest, [{
+            "cross_id": _B_OBJECTS["cross_id"], "inspection_id": _B_OBJECTS["inspection_id"],
+            "username": "guest-b-secret", "person": "乙机密派出人员", "name": "乙机密临时人员",
+            "role": "member", "team_county": "tb.x"}])
+        (_B_OBJECTS["elevated_clue_id"],) = await session_b.insert(ElevatedClue, [{
+            "elevated_id": _B_OBJECTS["elevated_id"], "org_id": 1, "title": "乙机密提级线索"}])
+        B_SECRETS.extend(["乙机密提级巡察", "乙机密提级对象", "乙机密交叉巡察", "乙机密临时人员",
+                          "乙机密派出人员", "乙机密提级线索"])
         (_B_OBJECTS["secondment_request_id"],) = await session_b.insert(
             TalentSecondmentRequest, [{
                 "round_id": _B_OBJECTS["round_id"], "title": "乙机密上挂需求",
@@ -471,7 +507,7 @@ async def _snapshot(database: Database, tenant_id: int) -> dict[str, list[dict[s
     tables = [Org, *(getattr(workflow, name) for name in workflow.__all__), TalentPerson,
               TalentHistory, TalentAppraisal, TalentSecondmentRequest, TalentSecondmentNominee,
               UnitEvaluation, LookbackLink, EvaluationInterview, LookbackCarriedItem,
-              OfficeEvaluation, ElevatedInspection, CrossAssignment]
+              OfficeEvaluation, ElevatedInspection, CrossAssignment, CrossGuest, ElevatedClue]
     return {t._meta.tablename: await session.list(t, limit=None) for t in tables}
 
 

@@ -5,16 +5,21 @@ nothing."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from litestar import Litestar
 
-from tests.inspection.helpers import Client, ok
+from core.db import Database
+from core.inspection.tables import TeamMember
+from core.sync.tables import Replica
+from tests.identity.helpers import browser, login, signed_in
+from tests.inspection.helpers import Client, new_round, ok
 from tests.plugins.linkage.county_steps import tick
 from tests.sync.helpers import eventually
 
-CITY, COUNTY = "ta", "ta.one"
+CITY, COUNTY, FAR = "ta", "ta.one", "ta.far"
 API = f"/t/{CITY}/api/elevated-cross"
 
 
@@ -146,3 +151,145 @@ async def test_the_city_allows_the_county_and_verifies_from_its_pages(
     assert form.status_code == 400 and "请选择核查通过或退回" in form.text
     detail = ok(await client.get(f"{API}/elevated/{planned['id']}"))
     assert detail["elevated"]["verification"] == "" and detail["elevated"]["allow_county"]
+
+
+async def test_a_guest_of_the_host_signs_in_once_and_reaches_its_inspection_only_while_it_runs(
+        app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]) -> None:
+    """A county of ``ta`` served by a deployment of its own (``ta.far``: its directory
+    reached the city, this deployment has no tenant for it) sends a team to ``ta.one``;
+    ``ta.one``'s office issues its leader a one-time password, the guest reaches the cross
+    inspection only while its place is authorised, and the city's cancellation ends it."""
+    orgs = await _directory(app, client)
+    now = datetime.now(UTC)
+    await database.tenant(tenant_ids[CITY]).insert(Replica, [{
+        "origin": FAR, "kind": "org_directory", "key": FAR, "version": "0",
+        "type": "org_directory.published", "occurred_at": now,
+        "data": {"county": FAR, "county_name": "远县委巡察办", "orgs": []}}])
+    made = ok(await client.post(f"{API}/cross", json={
+        "team_county": FAR, "host_county": COUNTY, "title": "远县交叉巡察甲一县",
+        "org_ids": [orgs["D001"]], "round_label": "访客轮次",
+        "members": [{"person": "far.lead", "name": "远县组长", "role": "leader"}]}), 201)
+    host_api = f"/t/{COUNTY}/api/elevated-cross"
+    tick(app, client)
+
+    async def told() -> Any:
+        crosses = ok(await client.get(host_api))["cross"]
+        return next((c for c in crosses if c["id"] == made["id"]), None)
+
+    await eventually(told, what="the assignment in ta.one")
+    await new_round(client, COUNTY)
+    decided = ok(await client.post(f"{host_api}/cross/{made['id']}/decision",
+                                   json={"accept": True}))
+    (guest,) = decided["guests"]
+    assert guest["name"] == "远县组长" and guest["team_county"] == FAR
+    inspection = f"/t/{COUNTY}/api/inspections/{decided['inspection_id']}"
+    page = (await client.get(f"/t/{COUNTY}/elevated-cross")).text
+    assert guest["username"] in page and "签发一次性登录密码" in page
+    issued = await client.post(
+        f"/t/{COUNTY}/elevated-cross/cross/{made['id']}/guests/{guest['id']}/password")
+    assert issued.status_code == 200 and issued.headers["cache-control"] == "no-store"
+    password = re.search(r"<code>([^<]+)</code>", issued.text)
+    assert password and "只显示这一次" in issued.text
+    async with browser(app, client) as web:
+        await signed_in(web, guest["username"], password[1])
+        # Before its place is authorised: nothing; and never anything else of ta.one.
+        assert (await web.get(inspection)).status_code == 403
+        assert (await web.get(host_api)).status_code == 403
+        await database.tenant(tenant_ids[COUNTY]).update(
+            TeamMember, {"inspection_id": decided["inspection_id"]},
+            {"authorized_at": now - timedelta(hours=1)})
+        assert (await web.get(inspection)).status_code == 200
+        assert (await web.get(host_api)).status_code == 403
+        assert (await web.get(f"/t/{CITY}/api/elevated-cross")).status_code == 403
+        # The city cancels: the host releases the team and closes the guest's account.
+        refused = await client.post(f"{API}/cross/{made['id']}/cancel", json={"reason": " "})
+        assert refused.status_code == 400 and "取消时请说明理由" in refused.text
+        ok(await client.post(f"{API}/cross/{made['id']}/cancel",
+                             json={"reason": "市委调整安排"}))
+
+        async def ended() -> bool:
+            tick(app, client)
+            return (await web.get(inspection)).status_code in (401, 403)
+
+        await eventually(ended, what="the guest's access ended")
+    async with browser(app, client) as again:
+        assert (await login(again, guest["username"], password[1])).status_code != 303
+    board = ok(await client.get(host_api))["cross"]
+    seen = next(c for c in board if c["id"] == made["id"])
+    assert seen["status"] == "cancelled" and seen["guests"][0]["closed_at"] is not None
+    late = await client.post(f"{host_api}/cross/{made['id']}/guests/{guest['id']}/password")
+    assert late.status_code == 409 and "已停用" in late.text
+
+
+async def test_the_city_records_and_refers_an_elevated_clue_from_its_page(
+        app: Litestar, client: Client) -> None:
+    orgs = await _directory(app, client)
+    planned = ok(await client.post(f"{API}/elevated", json={
+        "county": COUNTY, "title": "页面线索提级巡察", "round_label": "页面线索轮",
+        "org_ids": [orgs["T01"]]}), 201)
+    page = f"/t/{CITY}/elevated-cross/elevated/{planned['id']}"
+    assert "尚未登记问题线索" in (await client.get(page)).text
+    bad = await client.post(f"{page}/clues", data={"org_id": str(orgs["T01"]), "title": " "},
+                            headers={"Accept": "text/html"})
+    assert bad.status_code == 400 and "尚未登记问题线索" in bad.text  # nothing recorded
+    added = await client.post(f"{page}/clues", data={
+        "org_id": str(orgs["T01"]), "title": "镇党委书记违规审批", "summary": "市管干部"},
+        follow_redirects=False)
+    assert added.status_code == 303, added.text
+    (clue,) = ok(await client.get(f"{API}/elevated/{planned['id']}"))["clues"]
+    referred = await client.post(f"{page}/clues/{clue['id']}/referral", follow_redirects=False)
+    assert referred.status_code == 303
+    shown = (await client.get(page)).text
+    assert "镇党委书记违规审批" in shown and "已移交市纪委监委" in shown
+    again = await client.post(f"{API}/elevated/{planned['id']}/clues/{clue['id']}/referral")
+    assert again.status_code == 409 and "已移交" in again.json()["errors"][0]["message"]
+    cancelled = await client.post(f"{page}/cancel", data={"reason": "页面撤销"},
+                                  follow_redirects=False)
+    assert cancelled.status_code == 303
+    assert "撤销理由：页面撤销" in (await client.get(page)).text
+
+
+async def test_the_city_resubmits_a_declined_assignment_and_cancels_it_from_its_board(
+        app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]) -> None:
+    orgs = await _directory(app, client)
+    await database.tenant(tenant_ids[CITY]).insert(Replica, [{
+        "origin": "ta.near", "kind": "org_directory", "key": "ta.near", "version": "0",
+        "type": "org_directory.published", "occurred_at": datetime.now(UTC),
+        "data": {"county": "ta.near", "county_name": "近县委巡察办", "orgs": []}}])
+    made = ok(await client.post(f"{API}/cross", json={
+        "team_county": "ta.near", "host_county": COUNTY, "title": "页面重提交叉巡察",
+        "org_ids": [orgs["T01"]], "round_label": "页面重提轮"}), 201)
+    host_api = f"/t/{COUNTY}/api/elevated-cross"
+    tick(app, client)
+
+    async def told() -> Any:
+        crosses = ok(await client.get(host_api))["cross"]
+        return next((c for c in crosses if c["id"] == made["id"]), None)
+
+    await eventually(told, what="the assignment in ta.one")
+    ok(await client.post(f"{host_api}/cross/{made['id']}/decision",
+                         json={"accept": False, "reason": "本轮已有安排"}))
+    tick(app, client)
+
+    async def declined() -> Any:
+        board = ok(await client.get(API))["cross"]
+        return next((c for c in board if c["id"] == made["id"]
+                     and c["status"] == "declined"), None)
+
+    await eventually(declined, what="the decline in the city")
+    board_page = f"/t/{CITY}/elevated-cross"
+    assert "重新提交被巡察县确认" in (await client.get(board_page)).text
+    early = await client.post(f"{API}/cross/{made['id']}/cancel", json={})
+    assert early.status_code == 400
+    posted = await client.post(f"/t/{CITY}/elevated-cross/cross/{made['id']}/resubmit",
+                               data={"note": "已与乙方沟通"}, follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    assert "第 2 次提交" in (await client.get(board_page)).text
+    again = await client.post(f"/t/{CITY}/elevated-cross/cross/{made['id']}/resubmit",
+                              data={"note": "再次"}, headers={"Accept": "text/html"})
+    assert again.status_code == 409 and "只有被巡察县已拒绝的安排才能重新提交" in again.text
+    cancelled = await client.post(f"/t/{CITY}/elevated-cross/cross/{made['id']}/cancel",
+                                  data={"reason": "本轮不再安排"}, follow_redirects=False)
+    assert cancelled.status_code == 303
+    shown = (await client.get(board_page)).text
+    assert "市委已取消" in shown and "本轮不再安排" in shown

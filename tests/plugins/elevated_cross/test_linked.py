@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from core.clock import Clock
+from core.identity.passwords import verify_password
 from core.work import Work
-from plugins.elevated_cross import cross, elevated
+from plugins.elevated_cross import cross, elevated, guests
 from plugins.elevated_cross.directory import county_orgs
 from plugins.elevated_cross.handover import received_elevated
 from tests.plugins.elevated_cross.helpers import add_round
@@ -140,10 +141,12 @@ def test_a_cross_assignment_across_three_deployments(net: Cluster) -> None:
     assert seen[0].reason == "本轮已安排县委常规巡察" and seen[0].role == "team"
 
 
-def test_an_accepted_cross_assignment_names_the_people_this_deployment_cannot_add(
+def test_a_cross_team_gets_guest_accounts_in_the_hosts_deployment_until_cancelled(
         net: Cluster) -> None:
     """The host owns the inspection; county a's people have no accounts in county b's
-    deployment (guest accounts are not made yet), so acceptance says so instead of failing."""
+    deployment, so acceptance makes guest accounts there from the assignment's people
+    (time-bound: their team place only). The guest signs in with a one-time password the
+    host issues; the city's cancellation travels down and ends it."""
     net.ensure_running()
     host_orgs = _directory(net, B)
     made = _run(net, net.city, C, lambda work: cross.assign_cross(work, cross.CrossIn(
@@ -157,9 +160,34 @@ def test_an_accepted_cross_assignment_names_the_people_this_deployment_cannot_ad
     decided = _run(net, host, B, lambda work: _decide(net, host, work, made.id,
                                                       cross.DecisionIn(accept=True)))
     assert decided.status == "accepted" and decided.inspection_id is not None
-    assert "甲县组长" in decided.note
+    assert decided.note == "" and [g.name for g in decided.guests] == ["甲县组长"]
+    username = decided.guests[0].username
     assert _count(net, host, 'SELECT COUNT(*) AS n FROM "inspection" WHERE "kind" = '
                   '\'cross\'') == 1
+    account = 'SELECT COUNT(*) AS n FROM "account" WHERE "username" = {} AND "active" = {}'
+    assert _count(net, host, account, username, True) == 1
+    # No such account anywhere else: county a's own people stay county a's.
+    assert _count(net, net.counties[A], account, username, True) == 0
+    assert _count(net, host, 'SELECT COUNT(*) AS n FROM "team_member" WHERE "person" = {} '
+                  'AND "inspection_id" = {}', username, decided.inspection_id) == 1
+
+    async def issue(work: Work) -> Any:
+        db, tenants, plugins = await net.offices._parts(host)
+        return await guests.issue_password(work, SimpleNamespace(
+            db=db, tenants=tenants, plugins=plugins, clock=Clock()), made.id,
+            decided.guests[0].id)
+
+    issued = _run(net, host, B, issue)
+    (stored,) = net.offices.rows(host, 'SELECT "password_hash" FROM "account" '
+                                 'WHERE "username" = {}', username)
+    assert verify_password(stored["password_hash"], issued.password)
     net.wait("the acceptance in the city", lambda: _count(
-        net, net.city, 'SELECT COUNT(*) AS n FROM "cross_assignment" WHERE "status" = '
-        '\'accepted\'') == 1, timeout=120)
+        net, net.city, 'SELECT COUNT(*) AS n FROM "cross_assignment" WHERE "id" = {} AND '
+        '"status" = \'accepted\'', made.id) == 1, timeout=120)
+    # The city cancels: the host's sync releases the team and closes the guest account.
+    _run(net, net.city, C, lambda work: cross.cancel_cross(
+        work, made.id, cross.CancelIn(reason="市委调整安排"), NAMES))
+    net.wait("the guest account closed in the host", lambda: _count(
+        net, host, account, username, False) == 1, timeout=120)
+    (guest,) = _run(net, host, B, lambda work: guests.guests_of(work.session, made.id))
+    assert guest.closed_reason == guests.CANCELLED
