@@ -7,7 +7,7 @@ DEMO_HOME ?= var/demo
 DEMO_ARGS ?=
 DEMO_SINGLE_HOME ?= var/demo-single
 
-.PHONY: demo demo-single test lint test-sqlite test-postgres bench clean
+.PHONY: demo demo-single test lint test-sqlite test-postgres bench clean lock dist
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("需要 Python 3.11 或更高版本" if sys.version_info < (3, 11) else 0)'
@@ -46,5 +46,15 @@ test: lint test-sqlite test-postgres
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_api.py --backend both
 
+# requirements.lock: the runtime dependencies pinned, from a clean venv (needs the registry).
+lock:
+	$(PYTHON) tools/build_dist.py lock
+
+# dist/xuncha-offline-<version>.tar.gz: wheels of xuncha and every locked dependency
+# (nats-server included) and install.sh, for machines without registry access. Build it
+# on the servers' OS, CPU and Python version; building needs the registry or a mirror.
+dist:
+	$(PYTHON) tools/build_dist.py build
+
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build dist *.egg-info

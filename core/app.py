@@ -136,9 +136,23 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         ),
         plugins=[StrictStructSchemaPlugin()],
         debug=False,
+        **_logging_options(settings),
     )
     declare_errors(app)
     return app
+
+
+def _logging_options(settings: Settings) -> dict[str, Any]:
+    """With JSON logs, litestar leaves the root logger (and its JSON handler, see
+    :func:`core.settings.configure_logging`) alone and passes its own records up to it;
+    by default it puts a handler of its own format on the root logger at start."""
+    if settings.log_format != "json":
+        return {}
+    from litestar.logging.config import LoggingConfig
+
+    return {"logging_config": LoggingConfig(
+        configure_root_logger=False,
+        loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}})}
 
 
 def _template_callables(engine: JinjaTemplateEngine) -> None:
@@ -157,13 +171,21 @@ def _state(runtime: Runtime) -> Any:
     return State({"runtime": runtime})
 
 
-def worker_app() -> Litestar:
+def worker_app() -> Any:
     """The app of one ``xuncha serve --workers N`` worker process.
 
     uvicorn starts each worker as a new process that calls this factory: the
-    settings come from the environment (``xuncha serve`` passes its host and
-    port on through it), and the worker logs like the single process does.
+    settings come from the environment (``xuncha serve`` passes its host, port,
+    metrics port and log format on through it), and the worker logs like the
+    single process does. With a metrics port the app counts its requests
+    (:func:`core.web.metrics.instrument`) into the multiprocess directory the
+    supervising process serves them from.
     """
     settings = load_settings()
     configure_logging(settings)
-    return create_app(settings)
+    app = create_app(settings)
+    if settings.metrics_port:
+        from core.web.metrics import instrument
+
+        return instrument(app)
+    return app

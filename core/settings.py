@@ -61,6 +61,11 @@ class Settings:
         sync_replicas: copies of each sync stream the city keeps: 1 on a single hub,
             3 on a hub cluster (``xuncha nats-config --cluster`` writes it into the
             city's ``.env``), so that the streams outlive one node.
+        metrics_port: port of the Prometheus metrics endpoint of ``xuncha serve``
+            (``/metrics``); 0 (the default) serves none.
+        metrics_host: bind address of the metrics endpoint.
+        log_format: ``text`` (one readable line per record) or ``json`` (one JSON
+            object per line, for log collectors).
         config_file: the TOML file the settings were read from, if any.
     """
 
@@ -85,6 +90,9 @@ class Settings:
     overdue_scan_seconds: int = 3600
     sync_tick_seconds: int = 60
     sync_replicas: int = 1
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
+    log_format: str = "text"
     config_file: Path | None = field(default=None)
 
     @property
@@ -188,6 +196,13 @@ def _proxies(value: Any) -> tuple[str, ...]:
     return names
 
 
+def _log_format(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in ("text", "json"):
+        raise SettingsError(f"应为 text 或 json，实际为 {value!r}")
+    return text
+
+
 def _host(value: Any) -> str:
     host = str(value).strip()
     if not host or " " in host:
@@ -217,6 +232,9 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "overdue_scan_seconds": _int_in(1, 7 * 24 * 3600),
     "sync_tick_seconds": _int_in(1, 24 * 3600),
     "sync_replicas": _int_in(1, 5),
+    "metrics_port": _int_in(0, 65535),
+    "metrics_host": _host,
+    "log_format": _log_format,
 }
 
 
@@ -298,8 +316,22 @@ def _env_names() -> str:
 
 def configure_logging(settings: Settings) -> None:
     """Send the platform's log records (leases taken and lost, scans, sync) to stderr
-    at ``settings.log_level``, one line each with time, level and logger."""
+    at ``settings.log_level``: one line each with time, level and logger, or with
+    ``log_format = "json"`` one JSON object per line (``time``, ``level``,
+    ``logger``, ``process``, ``message``, and ``exc_info`` for an exception)."""
     import logging
+    import sys
 
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        from pythonjsonlogger.core import RESERVED_ATTRS
+        from pythonjsonlogger.json import JsonFormatter
+
+        # uvicorn's records carry an ANSI-coloured copy of the message: left out.
+        handler.setFormatter(JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"], json_ensure_ascii=False))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=settings.log_level, handlers=[handler])

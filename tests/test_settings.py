@@ -50,6 +50,9 @@ def test_file_then_env_then_overrides(tmp_path: Path) -> None:
         ({"XUNCHA_DATABASE_URL": "mysql://x/y"}, ["XUNCHA_DATABASE_URL", "postgresql://"]),
         ({"XUNCHA_NATS_URL": "http://hub"}, ["XUNCHA_NATS_URL", "nats://"]),
         ({"XUNCHA_LOG_LEVEL": "LOUD"}, ["XUNCHA_LOG_LEVEL"]),
+        ({"XUNCHA_LOG_FORMAT": "xml"}, ["XUNCHA_LOG_FORMAT", "json"]),
+        ({"XUNCHA_METRICS_PORT": "70000"}, ["XUNCHA_METRICS_PORT", "65535"]),
+        ({"XUNCHA_METRICS_HOST": "a b"}, ["XUNCHA_METRICS_HOST"]),
         ({"XUNCHA_DATABSE_URL": "sqlite:///x"}, ["XUNCHA_DATABSE_URL", "未知"]),
         ({"XUNCHA_CONFIG": "/nonexistent/xuncha.toml"}, ["XUNCHA_CONFIG", "不存在"]),
         ({"XUNCHA_DATABASE_URL": "postgresql://a@h/db",
@@ -76,3 +79,14 @@ def test_bad_file_names_the_key(tmp_path: Path) -> None:
     config.write_text("not toml = = =", "utf-8")
     with pytest.raises(SettingsError, match="TOML"):
         load_settings({"XUNCHA_CONFIG": str(config)})
+
+
+def test_metrics_and_log_format_from_env_and_file(tmp_path: Path) -> None:
+    assert (load_settings({"XUNCHA_HOME": str(tmp_path)}).metrics_port,
+            load_settings({"XUNCHA_HOME": str(tmp_path)}).log_format) == (0, "text")
+    config = tmp_path / "xuncha.toml"
+    config.write_text('[xuncha]\nmetrics_port = 9100\nlog_format = "JSON"\n', "utf-8")
+    settings = load_settings({"XUNCHA_CONFIG": str(config), "XUNCHA_HOME": str(tmp_path),
+                              "XUNCHA_METRICS_HOST": "0.0.0.0"})
+    assert (settings.metrics_port, settings.metrics_host, settings.log_format) == (
+        9100, "0.0.0.0", "json")

@@ -112,9 +112,13 @@ def cli() -> None:
 @click.option("--no-migrate", is_flag=True, help="启动前不执行数据库迁移")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="工作进程数；大于 1 时须使用 PostgreSQL 与外部 NATS（XUNCHA_NATS_URL）")
+@click.option("--metrics-port", type=int, default=None,
+              help="Prometheus 指标端口（/metrics；默认不提供，或 XUNCHA_METRICS_PORT）")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
+              help="日志格式：text（默认）或 json（每行一个 JSON 对象，或 XUNCHA_LOG_FORMAT）")
 @pass_context
 def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool,
-          workers: int) -> None:
+          workers: int, metrics_port: int | None, log_format: str | None) -> None:
     """启动 Web 服务（启动前自动执行数据库迁移）。
 
     多个工作进程（--workers，或多台主机经反向代理）共用一个 PostgreSQL 数据库时，
@@ -123,7 +127,8 @@ def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool,
     import uvicorn
 
     try:
-        settings = load_settings(host=host, port=port)
+        settings = load_settings(host=host, port=port, metrics_port=metrics_port,
+                                 log_format=log_format)
     except SettingsError as exc:
         fail(str(exc))
     if workers > 1 and not (settings.is_postgres and settings.nats_url):
@@ -140,14 +145,20 @@ def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool,
         return
     from core.app import create_app
 
-    app = create_app(settings, ctx.plugins)
-    url = f"http://{settings.host}:{settings.port}/"
-    click.echo(f"巡察工作平台已就绪：请在浏览器中打开 {url}（按 Ctrl-C 停止）")
-    from core.web.proxies import server_config
+    app: Any = create_app(settings, ctx.plugins)
+    with contextlib.ExitStack() as stack:
+        if settings.metrics_port:
+            from core.web.metrics import instrument
 
-    server = uvicorn.Server(server_config(app, settings))
-    with contextlib.suppress(KeyboardInterrupt):  # re-raised by uvicorn after shutdown
-        server.run()
+            app = instrument(app)
+            stack.callback(_start_metrics(settings, None).stop)
+        url = f"http://{settings.host}:{settings.port}/"
+        click.echo(f"巡察工作平台已就绪：请在浏览器中打开 {url}（按 Ctrl-C 停止）")
+        from core.web.proxies import server_config
+
+        server = uvicorn.Server(server_config(app, settings))
+        with contextlib.suppress(KeyboardInterrupt):  # re-raised by uvicorn after shutdown
+            server.run()
     if server.started:
         click.echo("巡察工作平台已停止。")
     else:
@@ -163,11 +174,33 @@ def _serve_workers(settings: Settings, workers: int) -> None:
 
     os.environ["XUNCHA_HOST"] = settings.host
     os.environ["XUNCHA_PORT"] = str(settings.port)
+    os.environ["XUNCHA_METRICS_PORT"] = str(settings.metrics_port)
+    os.environ["XUNCHA_LOG_FORMAT"] = settings.log_format
     config = server_config("core.app:worker_app", settings, workers=workers)
-    click.echo(f"巡察工作平台已就绪：{workers} 个工作进程，请在浏览器中打开 "
-               f"http://{settings.host}:{settings.port}/（按 Ctrl-C 停止）")
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    with contextlib.ExitStack() as stack:
+        if settings.metrics_port:
+            from core.observability.export import multiprocess_dir
+
+            # Before the workers start: they inherit the directory in the environment.
+            metrics = stack.enter_context(multiprocess_dir(settings.home))
+            stack.callback(_start_metrics(settings, metrics).stop)
+        click.echo(f"巡察工作平台已就绪：{workers} 个工作进程，请在浏览器中打开 "
+                   f"http://{settings.host}:{settings.port}/（按 Ctrl-C 停止）")
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     click.echo("巡察工作平台已停止。")
+
+
+def _start_metrics(settings: Settings, multiprocess: Path | None) -> Any:
+    """Start the metrics endpoint (see :mod:`core.observability.export`), or fail."""
+    from core.observability.export import start_metrics_server
+
+    try:
+        server = start_metrics_server(settings, multiprocess)
+    except OSError as exc:
+        fail(f"指标端口 {settings.metrics_host}:{settings.metrics_port} 无法监听："
+             f"{exc.strerror or exc}")
+    click.echo(f"Prometheus 指标：http://{settings.metrics_host}:{server.port}/metrics")
+    return server
 
 
 async def _probe_nats(settings: Settings) -> None:

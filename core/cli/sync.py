@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -68,10 +67,10 @@ def add_commands(cli: click.Group) -> None:
         单独运行时，可在 serve 一侧设置 XUNCHA_SYNC_IN_SERVE=false。
         按 Ctrl-C 或发送 SIGTERM 停止；未确认的事件在下次启动时继续投递。
         """
+        from core.settings import configure_logging
         from core.sync.service import SyncService
 
-        logging.basicConfig(level=ctx.settings.log_level,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        configure_logging(ctx.settings)
 
         async def body() -> None:
             async with sync_runtime(ctx.settings, ctx.plugins) as runtime:
@@ -94,23 +93,19 @@ def add_commands(cli: click.Group) -> None:
     @pass_context
     def sync_status(ctx: Context) -> None:
         """显示每条同步链路：待发事件、最近应用、延迟。"""
-        from core.sync.status import link_status
+        from core.sync.status import LinkReader, LinkReport
 
-        async def body() -> list[Any]:
-            async with sync_runtime(ctx.settings, ctx.plugins, connect=False) as runtime:
-                js = None
-                if ctx.settings.nats_url:
-                    try:
-                        await runtime.messaging.start()
-                        js = runtime.messaging.sync_js
-                    except ConnectionError as exc:
-                        click.echo(f"注意：NATS 不可达，消费者积压未知（{exc}）")
-                return await link_status(runtime.db, await runtime.tenants.all(), js)
+        async def body() -> LinkReport:
+            reader = LinkReader(ctx.settings)
+            try:
+                return await reader.read()
+            finally:
+                await reader.close()
 
-        if ctx.settings.nats_url is None:
-            # The embedded server belongs to the running serve; don't start another.
-            click.echo("注意：未配置 XUNCHA_NATS_URL，只显示数据库中的同步状态")
-        for link in run(body):
+        report = run(body)
+        if report.nats_note:
+            click.echo(f"注意：{report.nats_note}")
+        for link in report.links:
             role = "上报 → " if link.role == "county" else "接收 ← "
             pending = "未知" if link.consumer_pending is None else str(link.consumer_pending)
             lag = "—" if link.lag_seconds is None else f"{link.lag_seconds:.1f} 秒"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from core.inspection.ledger import item_event
 from core.inspection.ledger_query import ITEM_COLUMNS, OVERDUE_STATUSES
 from core.inspection.model import ESCALATION_LABELS, Escalation
 from core.inspection.tables import RectificationAction, RectificationItem
+from core.observability.metrics import SCAN_DURATION
 from core.work import Work
 
 __all__ = [
@@ -247,12 +249,14 @@ class OverdueScanner:
         return claimed
 
     async def _pass(self) -> None:
+        started = time.perf_counter()
         try:
             results = await scan_all(self.runtime)
         except Exception:
             log.exception("overdue scan failed")
             return
         finally:
+            SCAN_DURATION.observe(time.perf_counter() - started)
             self.passes += 1
             self.first_pass.set()
         escalated = sum(r.total for _, r in results if isinstance(r, ScanResult))

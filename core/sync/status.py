@@ -1,18 +1,29 @@
-"""Where sync stands, per link: outbox waiting, last applied, lag."""
+"""Where sync stands, per link: outbox waiting, last applied, lag.
+
+:class:`LinkReader` is the one source of these figures: ``xuncha sync status``
+prints what it reads, and the metrics endpoint of ``xuncha serve``
+(:mod:`core.metrics`) exports the same reading at each scrape.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from nats.js import JetStreamContext
 
 from core.db import Database
+from core.messaging.connection import Messaging
+from core.settings import Settings
 from core.sync.subjects import STREAM_DOWN, STREAM_UP, down_consumer, up_consumer
 from core.tenancy.model import TenantInfo
+from core.tenancy.registry import TenantRegistry
 
-__all__ = ["LinkStatus", "link_status"]
+__all__ = ["LinkReader", "LinkReport", "LinkStatus", "link_status"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -113,3 +124,76 @@ async def link_status(db: Database, tenants: list[TenantInfo],
                 status.lag_seconds = max(0.0, (received - occurred).total_seconds())
         out.append(status)
     return out
+
+
+@dataclass
+class LinkReport:
+    """One reading of every local tenant's link.
+
+    Attributes:
+        links: one status per local tenant, in creation order.
+        nats_note: why the NATS figures (consumer backlog) are unknown, empty when
+            they were read.
+    """
+
+    links: list[LinkStatus] = field(default_factory=list)
+    nats_note: str = ""
+
+
+class LinkReader:
+    """Reads the deployment's link status with connections of its own.
+
+    The database is the deployment's (``settings.database_url``); NATS is read
+    only when it is external (``XUNCHA_NATS_URL``): the embedded nats-server
+    belongs to the running ``xuncha serve`` and no second one is started. The
+    connections are opened at the first :meth:`read` and kept for the next
+    ones (the metrics endpoint reads at every scrape); a failed NATS
+    connection is tried again at the next read.
+
+    Args:
+        settings: the deployment's settings.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._db: Database | None = None
+        self._tenants: TenantRegistry | None = None
+        self._messaging: Messaging | None = None
+
+    async def read(self) -> LinkReport:
+        """Every local tenant's link status (see :func:`link_status`).
+
+        Raises:
+            ConnectionError: the database cannot be reached.
+        """
+        if self._db is None:
+            db = Database(self.settings.database_url, 2)
+            await db.start()
+            self._db, self._tenants = db, TenantRegistry(db, {})
+        assert self._tenants is not None
+        report = LinkReport()
+        js = None
+        if not self.settings.nats_url:
+            report.nats_note = "未配置 XUNCHA_NATS_URL，只显示数据库中的同步状态"
+        else:
+            if self._messaging is None:
+                messaging = Messaging(self.settings)
+                try:
+                    await messaging.start()
+                except ConnectionError as exc:
+                    report.nats_note = f"NATS 不可达，消费者积压未知（{exc}）"
+                else:
+                    self._messaging = messaging
+            if self._messaging is not None:
+                js = self._messaging.sync_js
+        report.links = await link_status(self._db, await self._tenants.all(), js)
+        return report
+
+    async def close(self) -> None:
+        """Close the connections (a later :meth:`read` opens them again)."""
+        messaging, self._messaging = self._messaging, None
+        db, self._db, self._tenants = self._db, None, None
+        if messaging is not None:
+            await messaging.stop()
+        if db is not None:
+            await db.stop()

@@ -30,9 +30,14 @@ def server_config(app: Any, settings: Settings, workers: int = 1) -> uvicorn.Con
     """The uvicorn configuration ``xuncha serve`` runs ``app`` with.
 
     With ``workers`` above one, ``app`` is the import string of a factory
-    (``core.app:create_app``) that each worker process calls.
+    (``core.app:worker_app``) that each worker process calls. With
+    ``log_format = "json"`` uvicorn's loggers (errors, access) write JSON too.
     """
     extra: dict[str, Any] = {"workers": workers, "factory": True} if workers > 1 else {}
+    if settings.log_format == "json":
+        # uvicorn's own loggers then pass their records to the root logger, which
+        # writes JSON (core.settings.configure_logging), instead of their own lines.
+        extra["log_config"] = None
     return uvicorn.Config(app, host=settings.host, port=settings.port,
                           log_level=settings.log_level.lower(), lifespan="on",
                           access_log=settings.log_level in ("DEBUG", "INFO"),

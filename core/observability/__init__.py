@@ -1,0 +1,3 @@
+"""Metrics and their endpoint (Prometheus), for operators."""
+
+__all__: list[str] = []
