@@ -34,6 +34,7 @@ from core.messaging.embedded import nats_server_binary
 from core.settings import Settings, load_settings
 from core.sync.natsconfig import generate
 from core.tenancy.loader import load_tree
+from core.testing.clients import AppClient
 from core.web.proxies import server_config
 from tests.conftest import REPO
 from tests.identity.helpers import login, new_account
@@ -244,16 +245,13 @@ async def test_behind_nginx_the_sign_in_throttle_counts_the_browser_s_address(
     account = await new_account(database)
 
     async def attempts(remote_addr: str, password: str, times: int) -> list[int]:
-        browser = AsyncTestClient(app=via_nginx, base_url="https://xuncha.example")
+        browser = AppClient(via_nginx, base_url="https://xuncha.example", lifespan=False)
         browser.follow_redirects = False
         browser.headers["X-Forwarded-For"] = remote_addr
         browser.headers["X-Forwarded-Proto"] = "https"
-        browser.blocking_portal = client.blocking_portal
-        try:
+        async with browser:
             return [(await login(browser, account.username, password)).status_code
                     for _ in range(times)]
-        finally:
-            del browser.blocking_portal
 
     guesses = await attempts("198.51.100.7", "Wrong-pass-2026", PAIR_LIMIT + 1)
     assert 429 not in guesses[:PAIR_LIMIT] and guesses[PAIR_LIMIT] == 429, guesses
