@@ -114,7 +114,8 @@ def add_commands(cli: click.Group) -> None:
             fail("请指定 --county 或 --city 之一")
         settings = ctx.settings
         if not settings.nats_url:
-            fail("未配置 XUNCHA_NATS_URL：内置 nats-server 随 serve 运行，请配置市级 NATS 的地址后执行")
+            fail("未配置 XUNCHA_NATS_URL：内置 nats-server 随 serve 运行，"
+                 "请配置市级 NATS 的地址后执行")
 
         async def body() -> str:
             messaging = Messaging(settings)

@@ -391,16 +391,17 @@ def _unpack(archive: Path, into: Path) -> Manifest:
     if manifest.format != FORMAT:
         raise BackupError(f"{archive} 不是巡察平台的备份文件")
     if manifest.version != FORMAT_VERSION:
-        raise BackupError(f"备份文件格式版本 {manifest.version} 与本程序支持的 {FORMAT_VERSION} 不符")
+        raise BackupError(f"备份文件格式版本 {manifest.version} "
+                          f"与本程序支持的 {FORMAT_VERSION} 不符")
     missing = sorted(set(manifest.files) - set(names))
     if missing:
         raise BackupError(f"{damaged}：缺少 {missing[0]} 等 {len(missing)} 个成员")
     extra = sorted(set(names) - set(manifest.files) - {MANIFEST})
     if extra:
         raise BackupError(f"{damaged}：含有清单之外的成员 {extra[0]}")
-    for member, expected in manifest.files.items():
-        if _sha256(into / member) != expected:
-            raise BackupError(f"{damaged}：{member} 的校验和与清单不符")
+    for name, expected in manifest.files.items():
+        if _sha256(into / name) != expected:
+            raise BackupError(f"{damaged}：{name} 的校验和与清单不符")
     return manifest
 
 

@@ -26,9 +26,9 @@ from core.ops.backup import BackupError, applied_migrations
 from core.settings import Settings
 
 __all__ = [
+    "CERT_WARN_DAYS",
     "CLOCK_ERROR_SECONDS",
     "CLOCK_WARN_SECONDS",
-    "CERT_WARN_DAYS",
     "Check",
     "Level",
     "check_certificates",
@@ -119,8 +119,10 @@ async def check_nats(settings: Settings) -> Check:
         try:
             binary = nats_server_binary()
         except (RuntimeError, FileNotFoundError) as exc:
-            return Check("NATS", Level.error, f"未配置 XUNCHA_NATS_URL，且找不到内置 nats-server：{exc}")
-        return Check("NATS", Level.ok, f"未配置 XUNCHA_NATS_URL，随 serve 启动内置 nats-server（{binary}）")
+            return Check("NATS", Level.error,
+                         f"未配置 XUNCHA_NATS_URL，且找不到内置 nats-server：{exc}")
+        return Check("NATS", Level.ok,
+                     f"未配置 XUNCHA_NATS_URL，随 serve 启动内置 nats-server（{binary}）")
     messaging = Messaging(settings)
     try:
         await messaging.start()
@@ -157,11 +159,12 @@ def check_certificates(folders: Sequence[Path], now: datetime,
             if days < 0:
                 checks.append(Check("TLS 证书", Level.error, f"{path.name} 已于 {when} 过期"))
             elif cert.not_valid_before_utc > now:
-                checks.append(Check("TLS 证书", Level.error,
-                                    f"{path.name} 尚未生效（{cert.not_valid_before_utc:%Y-%m-%d}）"))
+                since = f"{cert.not_valid_before_utc:%Y-%m-%d}"
+                checks.append(Check("TLS 证书", Level.error, f"{path.name} 尚未生效（{since}）"))
             elif days < warn_days:
                 checks.append(Check("TLS 证书", Level.warning,
-                                    f"{path.name} 将于 {when} 过期（剩 {days:.0f} 天），请及时更换"))
+                                    f"{path.name} 将于 {when} 过期（剩 {days:.0f} 天），"
+                                    "请及时更换"))
             else:
                 checks.append(Check("TLS 证书", Level.ok,
                                     f"{path.name} 有效至 {when}（剩 {days:.0f} 天）"))

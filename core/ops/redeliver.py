@@ -11,6 +11,8 @@ its own consumer, so this runs at the city (``xuncha redeliver``).
 
 from __future__ import annotations
 
+import contextlib
+
 import nats.js.errors
 from nats.js import JetStreamContext
 
@@ -34,10 +36,9 @@ async def redeliver(js: JetStreamContext, code: str, *, county: bool) -> str:
     """
     stream, name = ((STREAM_DOWN, down_consumer(code)) if county
                     else (STREAM_UP, up_consumer(code)))
-    try:
+    # Never created: the new one starts from the beginning anyway.
+    with contextlib.suppress(nats.js.errors.NotFoundError):
         await js.delete_consumer(stream, name)
-    except nats.js.errors.NotFoundError:
-        pass  # never created: the new one starts from the beginning anyway
     if county:
         await ensure_down_consumer(js, code)
     else:

@@ -197,7 +197,7 @@ async def test_tenant_restore_replaces_that_tenant_only(
         await seed(db, settings.home, CITY, "new")
         city_now = await snapshot(db, tables, [CITY])
 
-        with pytest.raises(BackupError, match="已有数据.*--replace"):
+        with pytest.raises(BackupError, match=r"已有数据.*--replace"):
             await restore_backup(db, tables, settings.home, archive)
         assert await snapshot(db, tables, [CITY]) == city_now
 
@@ -311,7 +311,7 @@ async def test_a_tampered_audit_chain_is_refused_and_nothing_is_written(
     _rewrite(staged, forged, fix_manifest)
     db, tables = await opened(tgt_settings)
     try:
-        with pytest.raises(BackupError, match="审计链校验未通过.*篡改"):
+        with pytest.raises(BackupError, match=r"审计链校验未通过.*篡改"):
             await restore_backup(db, tables, tgt_settings.home, forged)
         assert (await db.fetch('SELECT COUNT(*) AS n FROM "audit_entry"'))[0]["n"] == 0
         assert (await db.fetch('SELECT COUNT(*) AS n FROM "tenant"'))[0]["n"] == 0
