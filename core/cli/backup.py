@@ -166,7 +166,7 @@ def add_commands(cli: click.Group) -> None:
 
         async def body() -> list[Check]:
             found = await check_database(settings.database_admin_url, piccolo_apps(ctx.plugins))
-            if found[0].level is not Level.error:
+            if found[0].level is Level.ok:
                 found.append(await check_clock(settings.database_admin_url, datetime.now(UTC)))
             found.append(await check_nats(settings))
             return found

@@ -77,6 +77,10 @@ def known_migrations(app_modules: Sequence[str]) -> list[str]:
 async def check_database(url: str, app_modules: Sequence[str]) -> list[Check]:
     """Whether the database answers, and whether its migrations match the program's."""
     kind = "PostgreSQL" if url.startswith(("postgresql://", "postgres://")) else "SQLite"
+    if kind == "SQLite" and not Path(url.removeprefix("sqlite:///")).exists():
+        return [Check("数据库", Level.warning,
+                      f"SQLite 数据库文件 {url.removeprefix('sqlite:///')} 尚不存在"
+                      "（首次执行 xuncha migrate 或 serve 时创建）")]
     db = Database(url, 1)
     try:
         await db.start()

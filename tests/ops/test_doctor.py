@@ -182,3 +182,10 @@ def test_doctor_command(server: Any, fresh: tuple[RunDatabase, Settings],
     assert bad.returncode == 1
     assert "错误  磁盘空间" in bad.stdout and "错误  NATS" in bad.stdout
     assert "发现 2 个错误" in bad.stdout
+
+
+async def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "none.sqlite3"
+    [check] = await check_database(f"sqlite:///{path}", ["core.piccolo_app"])
+    assert check.level is Level.warning and "尚不存在" in check.message
+    assert not path.exists()
