@@ -32,7 +32,8 @@ import shutil
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -303,6 +304,18 @@ def _attachment_files(home: Path, codes: Sequence[str] | None) -> Iterator[tuple
                 yield "attachments/" + path.relative_to(root).as_posix(), path
 
 
+@asynccontextmanager
+async def _consistent(db: Database) -> AsyncIterator[None]:
+    """On PostgreSQL, one snapshot for every read of the backup (a read-only transaction
+    at ``REPEATABLE READ``); SQLite's readers see each table as committed when read."""
+    if not db.postgres:
+        yield
+        return
+    async with db.transaction():
+        await db.fetch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 async def create_backup(db: Database, tables: Sequence[type[Table]], home: Path, out: Path,
                         *, tenants: Sequence[str] | None = None, version: str,
                         now: datetime) -> Manifest:
@@ -320,47 +333,48 @@ async def create_backup(db: Database, tables: Sequence[type[Table]], home: Path,
     Raises:
         BackupError: an unknown tenant, or the archive cannot be written.
     """
-    chosen = await _tenants(db, tenants)
-    ids = [t["id"] for t in chosen]
-    manifest = Manifest(
-        format=FORMAT, version=FORMAT_VERSION, created_at=now.isoformat(),
-        xuncha_version=version, backend="postgresql" if db.postgres else "sqlite",
-        scope="tenant" if tenants else "deployment",
-        migrations=await applied_migrations(db), tenants=chosen, tables={})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".backup-") as staging_dir:
-        staging = Path(staging_dir)
-        members: list[tuple[str, Path]] = []
-        (staging / "tables").mkdir()
-        for table in _ordered(tables):
-            name = table._meta.tablename
-            column = _tenant_column(table)
-            if tenants and column is None:
-                continue  # shared by every tenant: only in a deployment's backup
-            if tenants:
-                marks = ", ".join(db.dialect.mark(i + 1) for i in range(len(ids)))
-                where, args = f'"{column}" IN ({marks})', list(ids)
-            else:
-                where, args = "1 = 1", []
-            path = staging / "tables" / f"{name}.jsonl"
-            with path.open("wb") as handle:
-                count = await _write_rows(db, table, where, args, handle)
-            manifest.tables[name] = {"columns": [n for n, _ in _columns(table)],
-                                     "rows": count}
-            members.append((f"tables/{name}.jsonl", path))
-        codes = [t["code"] for t in chosen] if tenants else None
-        members.extend(_attachment_files(home, codes))
-        manifest.files = {member: _sha256(path) for member, path in members}
-        (staging / MANIFEST).write_bytes(manifest.to_json())
-        partial = staging / "archive.tar.gz"
-        try:
-            with tarfile.open(partial, "w:gz") as archive:
-                archive.add(staging / MANIFEST, arcname=MANIFEST)
-                for member, path in members:
-                    archive.add(path, arcname=member)
-            partial.replace(out)
-        except OSError as exc:
-            raise BackupError(f"无法写入备份文件 {out}：{exc.strerror or exc}") from exc
+    async with _consistent(db):
+        chosen = await _tenants(db, tenants)
+        ids = [t["id"] for t in chosen]
+        manifest = Manifest(
+            format=FORMAT, version=FORMAT_VERSION, created_at=now.isoformat(),
+            xuncha_version=version, backend="postgresql" if db.postgres else "sqlite",
+            scope="tenant" if tenants else "deployment",
+            migrations=await applied_migrations(db), tenants=chosen, tables={})
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".backup-") as staging_dir:
+            staging = Path(staging_dir)
+            members: list[tuple[str, Path]] = []
+            (staging / "tables").mkdir()
+            for table in _ordered(tables):
+                name = table._meta.tablename
+                column = _tenant_column(table)
+                if tenants and column is None:
+                    continue  # shared by every tenant: only in a deployment's backup
+                if tenants:
+                    marks = ", ".join(db.dialect.mark(i + 1) for i in range(len(ids)))
+                    where, args = f'"{column}" IN ({marks})', list(ids)
+                else:
+                    where, args = "1 = 1", []
+                path = staging / "tables" / f"{name}.jsonl"
+                with path.open("wb") as handle:
+                    count = await _write_rows(db, table, where, args, handle)
+                manifest.tables[name] = {"columns": [n for n, _ in _columns(table)],
+                                         "rows": count}
+                members.append((f"tables/{name}.jsonl", path))
+            codes = [t["code"] for t in chosen] if tenants else None
+            members.extend(_attachment_files(home, codes))
+            manifest.files = {member: _sha256(path) for member, path in members}
+            (staging / MANIFEST).write_bytes(manifest.to_json())
+            partial = staging / "archive.tar.gz"
+            try:
+                with tarfile.open(partial, "w:gz") as archive:
+                    archive.add(staging / MANIFEST, arcname=MANIFEST)
+                    for member, path in members:
+                        archive.add(path, arcname=member)
+                partial.replace(out)
+            except OSError as exc:
+                raise BackupError(f"无法写入备份文件 {out}：{exc.strerror or exc}") from exc
     return manifest
 
 
@@ -507,18 +521,7 @@ async def restore_backup(db: Database, tables: Sequence[type[Table]], home: Path
                     if tenant_scope and name == "tenant":
                         await _ensure_tenants(db, staging, manifest, table)
                         continue
-                    names = list(manifest.tables[name]["columns"])
-                    batch: list[list[Any]] = []
-                    for row in _read_rows(staging / "tables" / f"{name}.jsonl",
-                                          _columns(table), names):
-                        batch.append(row)
-                        if len(batch) >= READ_BATCH:
-                            await _insert(db, name, names, batch)
-                            restored += len(batch)
-                            batch = []
-                    if batch:
-                        await _insert(db, name, names, batch)
-                        restored += len(batch)
+                    restored += await _restore_table(db, table, staging, manifest)
                     if db.postgres:
                         await db.fetch(
                             f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
@@ -539,6 +542,41 @@ async def restore_backup(db: Database, tables: Sequence[type[Table]], home: Path
         if replace:
             _prune_attachments(home, staging, codes if tenant_scope else None)
     return RestoreReport(manifest=manifest, rows=restored, files=files, audit=audit)
+
+
+async def _restore_table(db: Database, table: type[Table], staging: Path,
+                         manifest: Manifest) -> int:
+    """Insert a table's rows from the archive; returns how many.
+
+    A reference to a row of the same table (an org's parent) is set once every
+    row is in, as a parent may come after its child in id order.
+    """
+    name = table._meta.tablename
+    names = list(manifest.tables[name]["columns"])
+    own = [names.index(c._meta.db_column_name) for c in table._meta.foreign_key_columns
+           if c._foreign_key_meta.resolved_references._meta.tablename == name
+           and c._meta.db_column_name in names]
+    later: list[tuple[str, Any, Any]] = []
+    count = 0
+    batch: list[list[Any]] = []
+    for row in _read_rows(staging / "tables" / f"{name}.jsonl", _columns(table), names):
+        for index in own:
+            if row[index] is not None:
+                later.append((names[index], row[index], row[names.index("id")]))
+                row[index] = None
+        batch.append(row)
+        if len(batch) >= READ_BATCH:
+            await _insert(db, name, names, batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        await _insert(db, name, names, batch)
+        count += len(batch)
+    mark = db.dialect.mark
+    for column, value, row_id in later:
+        await db.fetch(f'UPDATE "{name}" SET "{column}" = {mark(1)} WHERE "id" = {mark(2)}',
+                       [value, row_id])
+    return count
 
 
 async def _check_tenant_ids(db: Database, manifest: Manifest) -> None:

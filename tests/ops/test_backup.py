@@ -22,6 +22,7 @@ from core.ops.backup import BackupError, create_backup, read_manifest, restore_b
 from core.plugins import Plugins
 from core.settings import Settings
 from core.sync.tables import SyncInbox, SyncOutbox, SyncState
+from core.tenancy.tables import Org
 from core.tenancy.loader import sync_tree
 from core.testing.database import scratch_database as any_scratch_database
 from core.testing.tree import CITY, COUNTY, OTHER_CITY, TEST_TREE
@@ -125,6 +126,12 @@ async def test_deployment_round_trip_keeps_every_row_file_and_audit_chain(
     try:
         for code in (CITY, COUNTY, OTHER_CITY):
             await seed(db, src_settings.home, code, "a")
+        # An org whose parent was registered after it (a parent later in id order).
+        county = db.tenant(await tenant_id(db, COUNTY))
+        [first] = await county.list(Org, {"parent": None}, limit=1)
+        [later] = await county.insert(Org, [{"code": "Z99", "name": "后建单位",
+                                             "kind": "township"}])
+        await county.update(Org, {"id": first["id"]}, {"parent": later})
         manifest = await create_backup(db, tables, src_settings.home, archive, version="t",
                                        now=NOW)
         before = await snapshot(db, tables)

@@ -73,6 +73,11 @@ async def test_database_check_follows_the_migrations(fresh: tuple[RunDatabase, S
                                                      ) -> None:
     _, settings = fresh
     url = settings.database_admin_url
+    if not settings.is_postgres:
+        [missing] = await check_database(url, apps(settings))
+        assert missing.level is Level.warning and "尚不存在" in missing.message
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        settings.sqlite_path.touch()  # an empty database file: never migrated
     db_check, migrations = await check_database(url, apps(settings))
     assert db_check.level is Level.ok
     assert migrations.level is Level.warning and "尚未迁移" in migrations.message
