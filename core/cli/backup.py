@@ -19,6 +19,21 @@ def _tables(ctx: Any) -> list[Any]:
     return app_tables(piccolo_apps(ctx.plugins))
 
 
+async def _links(url: str) -> list[tuple[str, str | None]]:
+    """Each tenant's code and parent code (none when the database cannot tell)."""
+    from core.db import Database
+
+    db = Database(url, 1)
+    try:
+        await db.start()
+        rows = await db.fetch('SELECT "code", "parent_code" FROM "tenant" ORDER BY "id"')
+    except Exception:  # not migrated yet: no links to check
+        return []
+    finally:
+        await db.stop()
+    return [(r["code"], r["parent_code"]) for r in rows]
+
+
 def add_commands(cli: click.Group) -> None:
     """Add the backup, restore, redeliver and doctor commands to ``cli``."""
     from core import __version__
@@ -166,9 +181,11 @@ def add_commands(cli: click.Group) -> None:
 
         async def body() -> list[Check]:
             found = await check_database(settings.database_admin_url, piccolo_apps(ctx.plugins))
+            links: list[tuple[str, str | None]] = []
             if found[0].level is Level.ok:
                 found.append(await check_clock(settings.database_admin_url, datetime.now(UTC)))
-            found.append(await check_nats(settings))
+                links = await _links(settings.database_admin_url)
+            found += await check_nats(settings, links)
             return found
 
         checks += asyncio.run(body())

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
@@ -114,8 +115,11 @@ async def check_database(url: str, app_modules: Sequence[str]) -> list[Check]:
         await db.stop()
 
 
-async def check_nats(settings: Settings) -> Check:
-    """Whether the configured NATS answers a round trip (the embedded one is not started)."""
+async def check_nats(settings: Settings,
+                     tenants: Sequence[tuple[str, str | None]] = ()) -> list[Check]:
+    """Whether the configured NATS answers, and each sync link of ``tenants``
+    (``(code, parent code)``): a county's consumer at its city (what its link may
+    ask), a city's streams. The embedded server is not started."""
     from core.messaging.connection import Messaging
     from core.messaging.embedded import nats_server_binary
 
@@ -123,24 +127,54 @@ async def check_nats(settings: Settings) -> Check:
         try:
             binary = nats_server_binary()
         except (RuntimeError, FileNotFoundError) as exc:
-            return Check("NATS", Level.error,
-                         f"未配置 XUNCHA_NATS_URL，且找不到内置 nats-server：{exc}")
-        return Check("NATS", Level.ok,
-                     f"未配置 XUNCHA_NATS_URL，随 serve 启动内置 nats-server（{binary}）")
+            return [Check("NATS", Level.error,
+                          f"未配置 XUNCHA_NATS_URL，且找不到内置 nats-server：{exc}")]
+        return [Check("NATS", Level.ok,
+                      f"未配置 XUNCHA_NATS_URL，随 serve 启动内置 nats-server（{binary}）")]
     messaging = Messaging(settings)
     try:
         await messaging.start()
         await messaging.ping()
-        await asyncio.wait_for(messaging.sync_js.account_info(), 3)  # type: ignore[union-attr]
     except ConnectionError as exc:
-        return Check("NATS", Level.error, str(exc))
-    except Exception as exc:
-        return Check("NATS", Level.error,
-                     f"已连接 {settings.nats_url}，但 JetStream 不可用：{type(exc).__name__} {exc}")
+        await messaging.stop()
+        return [Check("NATS", Level.error, str(exc))]
+    try:
+        checks = [Check("NATS", Level.ok, f"{settings.nats_url} 可连接")]
+        assert messaging.sync_js is not None
+        for code, parent in tenants:
+            checks.append(await _link(messaging.sync_js, code, parent))
+        return checks
     finally:
         await messaging.stop()
-    domain = f"（同步域 {settings.sync_domain}）" if settings.sync_domain else ""
-    return Check("NATS", Level.ok, f"{settings.nats_url} 可连接，JetStream 可用{domain}")
+
+
+async def _link(js: Any, code: str, parent: str | None) -> Check:
+    """One tenant's sync link: a county asks for its consumer (all its link may ask),
+    a city for its streams."""
+    import nats.errors
+    import nats.js.errors
+
+    from core.sync.subjects import STREAM_DOWN, STREAM_UP, down_consumer
+
+    name = "NATS 同步链路"
+    try:
+        if parent:
+            info = await asyncio.wait_for(js.consumer_info(STREAM_DOWN, down_consumer(code)), 3)
+            return Check(name, Level.ok, f"{code} → {parent}：链路正常，"
+                         f"待接收 {info.num_pending} 条，待确认 {info.num_ack_pending} 条")
+        up = await asyncio.wait_for(js.stream_info(STREAM_UP), 3)
+        down = await asyncio.wait_for(js.stream_info(STREAM_DOWN), 3)
+        return Check(name, Level.ok, f"{code}：上报流 {up.state.messages} 条，"
+                     f"下发流 {down.state.messages} 条")
+    except nats.js.errors.NotFoundError:
+        what = (f"市级尚未为 {code} 建立消费者" if parent else f"{code} 的同步流尚未建立")
+        return Check(name, Level.warning, f"{what}（市级同步进程启动后自动建立）")
+    except (TimeoutError, nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
+        where = f"到市级 {parent} 的链路" if parent else "JetStream"
+        return Check(name, Level.error, f"{code}：{where}无应答（{type(exc).__name__}）；"
+                     "检查叶节点连接与 NATS 配置")
+    except Exception as exc:
+        return Check(name, Level.error, f"{code}：{type(exc).__name__} {exc}")
 
 
 def check_certificates(folders: Sequence[Path], now: datetime,

@@ -22,8 +22,8 @@ from core.ops.backup import BackupError, create_backup, read_manifest, restore_b
 from core.plugins import Plugins
 from core.settings import Settings
 from core.sync.tables import SyncInbox, SyncOutbox, SyncState
-from core.tenancy.tables import Org
 from core.tenancy.loader import sync_tree
+from core.tenancy.tables import Org
 from core.testing.database import scratch_database as any_scratch_database
 from core.testing.tree import CITY, COUNTY, OTHER_CITY, TEST_TREE
 from tests.conftest import BACKEND, PG_DSN, RunDatabase, make_settings, migrate_database

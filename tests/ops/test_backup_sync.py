@@ -97,3 +97,9 @@ def test_restored_county_resumes_sync_losing_and_doubling_nothing(tmp_path: Path
         assert len(texts) == 20
         verified = xuncha(county, "audit", "verify")
         assert verified.returncode == 0, verified.stdout + verified.stderr
+
+        # The doctor sees each side's link through its own permissions.
+        for deployment, line in ((county, "正常  NATS 同步链路：sc.a → sc：链路正常"),
+                                 (city, "正常  NATS 同步链路：sc：上报流")):
+            doctor = xuncha(deployment, "doctor", "--min-free-mb", "0")
+            assert line in doctor.stdout, doctor.stdout + doctor.stderr

@@ -120,14 +120,32 @@ async def test_nats_check_with_a_real_server_and_without_one(
         server: Any, fresh: tuple[RunDatabase, Settings], tmp_path: Path) -> None:
     run_db, _ = fresh
     up = make_settings(tmp_path / "a", run_db, XUNCHA_NATS_URL=server.url)
-    check = await check_nats(up)
-    assert check.level is Level.ok and "JetStream 可用" in check.message
+    [check] = await check_nats(up)
+    assert check.level is Level.ok and "可连接" in check.message
+    # No streams on this server yet: a city's and a county's link are warnings.
+    _, city, county = await check_nats(up, [("sc", None), ("sc.a", "sc")])
+    assert city.level is Level.warning and "同步流尚未建立" in city.message
+    assert county.level is Level.warning and "尚未为 sc.a 建立消费者" in county.message
+    from nats.aio.client import Client
+
+    from core.sync.service import ensure_down_consumer, ensure_streams
+
+    client = Client()
+    await client.connect(server.url)
+    try:
+        await ensure_streams(client.jetstream())
+        await ensure_down_consumer(client.jetstream(), "sc.a")
+    finally:
+        await client.close()
+    _, city, county = await check_nats(up, [("sc", None), ("sc.a", "sc")])
+    assert city.level is Level.ok and "上报流 0 条" in city.message
+    assert county.level is Level.ok and "sc.a → sc：链路正常" in county.message
     down = make_settings(tmp_path / "b", run_db,
                          XUNCHA_NATS_URL=f"nats://127.0.0.1:{free_port()}")
-    check = await check_nats(down)
+    [check] = await check_nats(down, [("sc", None)])
     assert check.level is Level.error and "无法连接 NATS" in check.message
     embedded = make_settings(tmp_path / "c", run_db)
-    assert (await check_nats(embedded)).level is Level.ok
+    assert [c.level for c in await check_nats(embedded)] == [Level.ok]
 
 
 def _self_signed(path: Path, days_left: float) -> None:
@@ -180,7 +198,7 @@ def test_doctor_command(server: Any, fresh: tuple[RunDatabase, Settings],
     for line in ("正常  配置", "正常  数据库：", "正常  数据库迁移：", "正常  时钟",
                  "正常  NATS", "警告  TLS 证书：soon.pem", "正常  磁盘空间"):
         assert line in ok.stdout, ok.stdout
-    assert "1 个警告" in ok.stdout
+    assert "检查完成：" in ok.stdout and "个警告" in ok.stdout  # the certificate, a link
     bad = subprocess.run([XUNCHA, "doctor", "--min-free-mb", str(1 << 40)],
                          env=env | {"XUNCHA_NATS_URL": f"nats://127.0.0.1:{free_port()}"},
                          cwd=REPO, capture_output=True, text=True, timeout=120)
