@@ -110,7 +110,9 @@ def add_commands(cli: click.Group) -> None:
             if tenant.get("parent_code"):
                 click.echo(f"请在市级部署（{tenant['parent_code']}）执行 xuncha redeliver --county "
                            f"{tenant['code']}，重新投递备份之后下发给 {tenant['code']} 的事件。")
-            elif manifest.scope == "tenant" or len(manifest.tenants) == 1:
+                click.echo(f"注意：{tenant['code']} 备份之后的审计记录已不在本部署，"
+                           "市级核验审计链时将报告链被截断（恢复所致），请向市级说明。")
+            else:
                 click.echo(f"请执行 xuncha redeliver --city {tenant['code']}，重新接收备份之后"
                            "各县（区）上报的事件。")
 

@@ -393,7 +393,10 @@ def _unpack(archive: Path, into: Path) -> Manifest:
                 path = Path(member.name)
                 if (not member.isfile() or path.is_absolute() or ".." in path.parts):
                     raise BackupError(f"{damaged}：含有不允许的成员 {member.name}")
-                tar.extract(member, into, filter="data")
+                if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+                    tar.extract(member, into, filter="data")
+                else:
+                    tar.extract(member, into)
                 names.append(member.name)
     except BackupError:
         raise

@@ -75,6 +75,7 @@ def test_restored_county_resumes_sync_losing_and_doubling_nothing(tmp_path: Path
         assert restored.returncode == 0, restored.stderr
         assert "审计链校验通过：sc.a" in restored.stdout
         assert "xuncha redeliver --county sc.a" in restored.stdout
+        assert "链被截断" in restored.stdout
         assert offices.outbox(county) == 5  # notes 5-9, as at the backup
         assert offices.applied(county, "notice.issued") == (5, 5)  # notices 10-14 not yet
 
