@@ -468,9 +468,11 @@ def version() -> None:
 
 
 def _add_commands() -> None:
+    from core.cli.backup import add_commands as add_ops_commands
     from core.cli.plugin_new import add_commands
 
     add_commands(cli)
+    add_ops_commands(cli)
 
 
 _add_commands()

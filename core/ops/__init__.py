@@ -1,0 +1,1 @@
+"""Operations of a deployment: backup and restore, health checks (``xuncha doctor``)."""
