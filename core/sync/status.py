@@ -2,7 +2,7 @@
 
 :class:`LinkReader` is the one source of these figures: ``xuncha sync status``
 prints what it reads, and the metrics endpoint of ``xuncha serve``
-(:mod:`core.metrics`) exports the same reading at each scrape.
+(:mod:`core.observability`) exports the same reading at each scrape.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ def core_handlers() -> list[Any]:
     from core.web.pages.roles import role_pages
     from core.web.pages.settings import setting_pages
     from core.web.pages.special import special_pages
+    from core.web.pages.sync import sync_pages
     from core.web.pages.team import team_pages
     from core.web.pages.tokens import token_pages
     from core.web.system import system_handlers
@@ -50,5 +51,5 @@ def core_handlers() -> list[Any]:
         *inspection_form_pages, *team_pages, *page_handlers, *identity_handlers,
         *system_handlers, *finding_page_handlers, *clue_page_handlers,
         *account_pages, *role_pages, *token_pages, *setting_pages, *special_handlers,
-        *special_pages,
+        *special_pages, *sync_pages,
     ]

@@ -66,6 +66,7 @@ ALLOWED: dict[str, str] = {
     "PATCH /t/{tenant}/api/settings": "admin",
     "PUT /t/{tenant}/api/plugins": "admin",
     "GET /t/{tenant}/admin/settings": "admin staff leading supervisor",
+    "GET /t/{tenant}/admin/sync": "admin staff leading supervisor",
     "POST /t/{tenant}/admin/settings": "admin",
     "POST /t/{tenant}/admin/plugins": "admin",
     "GET /t/{tenant}/api/audit/head": "admin staff leading supervisor",

@@ -27,6 +27,7 @@ ADMIN_TABS = [
     ("roles", "角色授权", "role:read"),
     ("tokens", "API 令牌", "token:manage"),
     ("settings", "机构设置", "tenant:read"),
+    ("sync", "同步链路", "audit:head"),
 ]
 """The admin pages: path under ``/t/{tenant}/admin/``, tab label, the action to show it."""
 
