@@ -344,8 +344,8 @@ async def cancel_elevated_form(request: Form, state: State, work: CurrentWork,
 async def resubmit_form(request: Form, state: State, work: CurrentWork,
                         cross_id: Id) -> Template | Response[Any]:
     """Submit a declined assignment again from the city's board."""
+    require_city(work.tenant)
     try:
-        require_city(work.tenant)
         data = await parse_form(request, ResubmitForm)
         counties = await known_counties(work, runtime_of(state).tenants)
         await cross.resubmit_cross(work, cross_id, cross.ResubmitIn(
@@ -363,8 +363,8 @@ async def resubmit_form(request: Form, state: State, work: CurrentWork,
 async def cancel_cross_form(request: Form, state: State, work: CurrentWork,
                             cross_id: Id) -> Template | Response[Any]:
     """Cancel an assignment from the city's board, with a reason."""
+    require_city(work.tenant)
     try:
-        require_city(work.tenant)
         data = await parse_form(request, ReasonForm)
         counties = await known_counties(work, runtime_of(state).tenants)
         await cross.cancel_cross(work, cross_id, cross.CancelIn(reason=data.reason), counties)
