@@ -257,9 +257,11 @@ ALLOWED: dict[str, str] = {
     "POST /t/{tenant}/api/elevated-cross/elevated/{elevated_id}/cancel": "admin staff",
     "POST /t/{tenant}/api/elevated-cross/cross/{cross_id}/resubmit": "admin staff",
     "POST /t/{tenant}/api/elevated-cross/cross/{cross_id}/cancel": "admin staff",
-    "POST /t/{tenant}/api/elevated-cross/cross/{cross_id}/guests/{cross_guest_id}/password": "admin",
+    "POST /t/{tenant}/api/elevated-cross/cross/{cross_id}/guests/{cross_guest_id}/password":
+        "admin",
     "POST /t/{tenant}/api/elevated-cross/elevated/{elevated_id}/clues": "admin staff",
-    "POST /t/{tenant}/api/elevated-cross/elevated/{elevated_id}/clues/{elevated_clue_id}/referral": "",
+    "POST /t/{tenant}/api/elevated-cross/elevated/{elevated_id}/clues/{elevated_clue_id}/referral":
+        "",
     "GET /t/{tenant}/elevated-cross": "admin staff leading supervisor",
     "GET /t/{tenant}/elevated-cross/counties/{county}": "",
     "POST /t/{tenant}/elevated-cross/elevated": "",

@@ -170,7 +170,7 @@ async def test_a_guest_of_the_host_signs_in_once_and_reaches_its_inspection_only
         "org_ids": [orgs["D001"]], "round_label": "访客轮次",
         "members": [{"person": "far.lead", "name": "远县组长", "role": "leader"}]}), 201)
     host_api = f"/t/{COUNTY}/api/elevated-cross"
-    tick(app, client)
+    await tick(app, client)
 
     async def told() -> Any:
         crosses = ok(await client.get(host_api))["cross"]
@@ -208,7 +208,7 @@ async def test_a_guest_of_the_host_signs_in_once_and_reaches_its_inspection_only
                              json={"reason": "市委调整安排"}))
 
         async def ended() -> bool:
-            tick(app, client)
+            await tick(app, client)
             return (await web.get(inspection)).status_code in (401, 403)
 
         await eventually(ended, what="the guest's access ended")
@@ -260,7 +260,7 @@ async def test_the_city_resubmits_a_declined_assignment_and_cancels_it_from_its_
         "team_county": "ta.near", "host_county": COUNTY, "title": "页面重提交叉巡察",
         "org_ids": [orgs["T01"]], "round_label": "页面重提轮"}), 201)
     host_api = f"/t/{COUNTY}/api/elevated-cross"
-    tick(app, client)
+    await tick(app, client)
 
     async def told() -> Any:
         crosses = ok(await client.get(host_api))["cross"]
@@ -269,7 +269,7 @@ async def test_the_city_resubmits_a_declined_assignment_and_cancels_it_from_its_
     await eventually(told, what="the assignment in ta.one")
     ok(await client.post(f"{host_api}/cross/{made['id']}/decision",
                          json={"accept": False, "reason": "本轮已有安排"}))
-    tick(app, client)
+    await tick(app, client)
 
     async def declined() -> Any:
         board = ok(await client.get(API))["cross"]
