@@ -41,10 +41,7 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	XUNCHA_TEST_DB=postgres $(BIN)/pytest
 
-# Both backends at once (each suite has its own databases, nats-servers and ports); each
-# suite's output is printed whole when it ends.
-test: lint
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+test: lint test-sqlite test-postgres
 
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_api.py --backend both

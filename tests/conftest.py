@@ -11,6 +11,9 @@ reached the run stops loudly, and fails if ``XUNCHA_REQUIRE_POSTGRES=1``.
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -58,6 +61,36 @@ def pytest_configure(config: pytest.Config) -> None:
             if os.environ.get("XUNCHA_REQUIRE_POSTGRES") == "1":
                 pytest.exit(message + "XUNCHA_REQUIRE_POSTGRES=1: failing.", returncode=3)
             pytest.exit(message, returncode=0)
+
+
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Exit even if a test leaked a worker thread (an aiosqlite connection left open keeps
+    the interpreter waiting for it forever): name the threads loudly, then exit with the
+    session's status instead of hanging the run."""
+    deadline = time.monotonic() + 10
+    stray = _stray_threads()
+    while stray and time.monotonic() < deadline:
+        stray[0].join(0.5)
+        stray = _stray_threads()
+    if stray and _EXIT_STATUS in config.stash:
+        names = ", ".join(t.name for t in stray)
+        print(f"\n!!! {len(stray)} 个线程在测试结束后仍未退出（leaked threads: {names}）",
+              flush=True)
+        sys.stderr.flush()
+        os._exit(config.stash[_EXIT_STATUS])
+
+
+def _stray_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate()
+            if t is not threading.main_thread() and not t.daemon and t.is_alive()]
 
 
 def pytest_report_header(config: pytest.Config) -> str:

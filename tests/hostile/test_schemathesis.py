@@ -13,9 +13,6 @@ tests/hostile/test_generators.py and tests/authz cover them.
 ``XUNCHA_FUZZ_EXAMPLES`` (default 8; 4 for the liaison and the team member,
 who are refused most operations) bounds the fuzzing cases per operation and
 ``XUNCHA_FUZZ_SEED`` picks the seed (fixed by default, so a failure replays).
-``XUNCHA_TEST_FUZZ_BACKENDS`` (default ``sqlite,postgres``) names the backends it
-runs on: CI fuzzes on PostgreSQL only, the production backend (where the
-id column's bounds differ), to keep its run under half an hour.
 """
 
 from __future__ import annotations
@@ -27,14 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from core.testing.database import backend_in_use
 from tests.conftest import REPO
 from tests.hostile.conftest import OWN, Served
 
-FUZZ_BACKENDS = os.environ.get("XUNCHA_TEST_FUZZ_BACKENDS", "sqlite,postgres").split(",")
-pytestmark = [pytest.mark.hostile, pytest.mark.skipif(
-    backend_in_use() not in FUZZ_BACKENDS,
-    reason=f"XUNCHA_TEST_FUZZ_BACKENDS={','.join(FUZZ_BACKENDS)}: fuzzed on those backends only")]
+pytestmark = pytest.mark.hostile
 
 ST = str(Path(sys.executable).parent / "st")
 EXAMPLES = int(os.environ.get("XUNCHA_FUZZ_EXAMPLES", "8"))
