@@ -93,14 +93,18 @@ async def test_city_pages_poll_and_answer_304_while_nothing_arrived(
         assert page.status_code == 200 and live in page.text
         assert (f'hx-get="{path}" hx-trigger="every 10s, page-visible from:document" '
                 'data-live') in page.text
-        fragment = await client.get(path, headers={**HTML, **HTMX})
-        assert fragment.status_code == 200, fragment.text
-        assert "<html" not in fragment.text and fragment.text.startswith(f"<div {live[:-1]}")
-        etag = fragment.headers["etag"]
-        assert etag.startswith('W/"') and etag != page.headers["etag"]  # a part, not the page
-        assert fragment.headers["cache-control"] == "private, no-cache"
-        assert "HX-Request" in fragment.headers["vary"]
-        again = await client.get(path, headers={**HTML, **HTMX, "If-None-Match": etag})
+        for _ in range(5):  # the app's own sync may change the city's data between two polls
+            fragment = await client.get(path, headers={**HTML, **HTMX})
+            assert fragment.status_code == 200, fragment.text
+            assert "<html" not in fragment.text
+            assert fragment.text.startswith(f"<div {live[:-1]}")
+            etag = fragment.headers["etag"]
+            assert etag.startswith('W/"') and etag != page.headers["etag"]  # a part
+            assert fragment.headers["cache-control"] == "private, no-cache"
+            assert "HX-Request" in fragment.headers["vary"]
+            again = await client.get(path, headers={**HTML, **HTMX, "If-None-Match": etag})
+            if again.status_code == 304:
+                break
         assert again.status_code == 304 and again.content == b""
         assert again.headers["etag"] == etag
         # A newer report of the county arrives: the next poll gets the new content. (Newer
