@@ -10,9 +10,9 @@ why). Two operations are left out: revoking a token and revoking a role
 grant, which a fuzzer would turn on the very token and role it runs with;
 tests/hostile/test_generators.py and tests/authz cover them.
 
-``XUNCHA_FUZZ_EXAMPLES`` (default 8; 4 for the liaison and the team member,
+``XUNCHA_TEST_FUZZ_EXAMPLES`` (default 8; CI sets 4; 4 for the liaison and the team member,
 who are refused most operations) bounds the fuzzing cases per operation and
-``XUNCHA_FUZZ_SEED`` picks the seed (fixed by default, so a failure replays).
+``XUNCHA_TEST_FUZZ_SEED`` picks the seed (fixed by default, so a failure replays).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from tests.hostile.conftest import OWN, Served
 pytestmark = pytest.mark.hostile
 
 ST = str(Path(sys.executable).parent / "st")
-EXAMPLES = int(os.environ.get("XUNCHA_FUZZ_EXAMPLES", "8"))
-SEED = os.environ.get("XUNCHA_FUZZ_SEED", "20261205")
+EXAMPLES = int(os.environ.get("XUNCHA_TEST_FUZZ_EXAMPLES", "8"))
+SEED = os.environ.get("XUNCHA_TEST_FUZZ_SEED", "20261205")
 LEFT_OUT = r"^/t/\{tenant\}/api/(tokens/\{token_id\}|role-grants/\{username\}/\{role\})$"
 """Operations that would revoke the run's own token or role (both paths have only DELETE)."""
 ROLES = {"unit_liaison": 0.5, "team_member": 0.5, "office_staff": 1, "office_admin": 1}
