@@ -11,8 +11,9 @@ grant, which a fuzzer would turn on the very token and role it runs with;
 tests/hostile/test_generators.py and tests/authz cover them.
 
 ``XUNCHA_TEST_FUZZ_EXAMPLES`` (default 8, CI sets 4; half as many for the
-liaison and the team member, who are refused most operations) bounds the fuzzing cases per operation and
-``XUNCHA_TEST_FUZZ_SEED`` picks the seed (fixed by default, so a failure replays).
+liaison and the team member, who are refused most operations) bounds the
+fuzzing cases per operation and ``XUNCHA_TEST_FUZZ_SEED`` picks the seed
+(fixed by default, so a failure replays).
 """
 
 from __future__ import annotations
