@@ -174,8 +174,7 @@ class SyncService:
             if js is None:
                 raise ConnectionError("NATS 未连接")
             if not self._streams_ready:
-                await ensure_streams(
-                    js, int(getattr(self.runtime.settings, "sync_replicas", 1)))
+                await ensure_streams(js, self.runtime.settings.sync_replicas)
                 self._streams_ready = True
             for city in cities:
                 if up_consumer(city.code) not in self.pullers:
