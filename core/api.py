@@ -37,6 +37,7 @@ The names, by group (the same groups as ``docs/internals.md``):
   ``Page``, ``page_context``, ``runtime_of`` for the few that need the runtime;
 - pages that poll: ``sync_version``, ``data_version``, ``etag_of``, ``unchanged``,
   ``not_modified``, ``live_headers`` (ETag and 304 while the data is unchanged);
+  much read routes: ``READ_CACHE_SECONDS`` (answers reused while the data is unchanged);
 - forms: ``parse_form``, ``form_errors``, ``FormErrors``, ``done``, ``is_htmx``, ``may``
   (the pattern of ``core/web/pages/forms.py``: Chinese refusals beside their fields).
 """
@@ -147,6 +148,7 @@ from core.web.pages.forms import FormErrors, done, form_errors, is_htmx, may, pa
 from core.web.pages.home import page_context
 from core.web.pages.views import moment
 from core.web.params import Id, Limit, Offset
+from core.web.read_cache import READ_CACHE_SECONDS
 from core.work import Work
 
 __all__ = [
@@ -159,6 +161,7 @@ __all__ = [
     "ITEM_STAGES",
     "ORG_KIND_LABELS",
     "OVERDUE_STATUSES",
+    "READ_CACHE_SECONDS",
     "RECEIVING_BODY_LABELS",
     "SEVERITY_LABELS",
     "STAGE_LABELS",

@@ -26,9 +26,10 @@ from core.plugins import CORE_PLUGIN, Plugins
 from core.runtime import Runtime
 from core.settings import Settings, configure_logging, load_settings
 from core.tenancy.registry import TenantRegistry
+from core.web import read_cache
 from core.web.deps import plugin_enabled_guard, tenant_dependencies
 from core.web.errors import exception_handlers
-from core.web.guard import authorize
+from core.web.guard import authorize, route_actions
 from core.web.json_body import check_json_body
 from core.web.middleware import IdentityMiddleware
 from core.web.nul import refuse_nul
@@ -63,10 +64,15 @@ async def _app_guards(connection: ASGIConnection[Any, Any, Any, Any],
                       handler: BaseRouteHandler) -> None:
     """The app's guards in order, as one guard: litestar copies the handler for each
     guard it calls, which cost a quarter of a list request's time with four. The layout
-    learns here which request it is drawn for (:func:`core.web.pages.layout.serving`)."""
+    learns here which request it is drawn for (:func:`core.web.pages.layout.serving`); a
+    cached route reads its data stamps first and names its answer's key last
+    (:mod:`core.web.read_cache`)."""
     serving(connection)
+    await read_cache.prepare(connection, handler)
     for guard in (authorize, plugin_enabled_guard, refuse_nul, strict_json_body):
         await guard(connection, handler)
+    if getattr(handler, "cache", False):
+        read_cache.admit(connection, route_actions(handler))
 
 
 def create_app(settings: Settings | None = None, plugins: Plugins | None = None) -> Litestar:
@@ -123,6 +129,8 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         guards=[_app_guards],
         before_request=check_json_body,
         before_send=[security_headers],
+        response_cache_config=read_cache.cache_config(),
+        stores={read_cache.STORE: read_cache.AnswerStore()},
         lifespan=[lifespan],
         state=_state(runtime),
         template_config=TemplateConfig(directory=template_dirs, engine=JinjaTemplateEngine,

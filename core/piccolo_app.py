@@ -7,6 +7,7 @@ from piccolo.conf.apps import AppConfig
 from core.audit.tables import AuditEntry, AuditHead
 from core.authz.tables import CasbinRule, PolicyVersion
 from core.db.schedule import ScheduledRun
+from core.db.stamps import DataStamp
 from core.identity.tables import Account, AccountSession, ApiToken, LoginFailure
 from core.inspection import tables as inspection
 from core.sync.tables import Replica, SyncInbox, SyncOutbox, SyncState
@@ -19,7 +20,7 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[Tenant, TenantPreference, Org, AuditEntry, AuditHead, Account,
                    AccountSession, ApiToken, CasbinRule, SyncOutbox, SyncInbox, Replica, SyncState,
-                   LoginFailure, PolicyVersion, ScheduledRun,
+                   LoginFailure, PolicyVersion, ScheduledRun, DataStamp,
                    *(getattr(inspection, name) for name in inspection.__all__)],
     migration_dependencies=[],
     commands=[],

@@ -190,7 +190,7 @@ class Authorizer:
         rows = await self.db.fetch('SELECT COUNT(*) AS "n", MAX("id") AS "m" FROM "casbin_rule"')
         return (int(rows[0]["n"]), rows[0]["m"])
 
-    async def follow(self) -> bool:
+    async def follow(self, current: int | None = None) -> bool:
         """On PostgreSQL, reload when any process changed a policy since the last load.
 
         Called before every authorization decision: several processes share
@@ -200,12 +200,18 @@ class Authorizer:
         changing transaction); a reload happens only after a change. On
         SQLite (one process) nothing is read: :meth:`refresh` covers the CLI.
 
+        Args:
+            current: the version just read by the caller along with other
+                figures (:func:`core.db.stamps.read_stamps`), saving the read.
+
         Returns:
             Whether the index was reloaded.
         """
         if not self.db.postgres:
             return False
-        if await self._current_stamp() == self._stamp:
+        if current is not None and (current,) == self._stamp:
+            return False
+        if current is None and await self._current_stamp() == self._stamp:
             return False
         async with self._reloading:
             if await self._current_stamp() == self._stamp:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import contextvars
 import json
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,8 +23,11 @@ from piccolo.table import Table
 
 from core.db.engine import KeptOpenSQLiteEngine, create_engine, start_engine, stop_engine
 from core.db.sql import Dialect, Filters, table_info
+from core.db.stamps import QUIET_TABLES, SHARED, bump_sql, written_table
 
 __all__ = ["CrossTenantError", "Database", "TenantSession"]
+
+log = logging.getLogger(__name__)
 
 # SQLite allows 32,766 parameters and asyncpg 32,767 in one statement.
 MAX_PARAMETERS = 30_000
@@ -50,6 +54,13 @@ class Database:
         self._txn_tenant: contextvars.ContextVar[int | None] = contextvars.ContextVar(
             f"xuncha_txn_tenant_{id(self)}", default=None
         )
+        # The data stamps (core.db.stamps) the current task's transaction will bump.
+        self._pending: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar(
+            f"xuncha_txn_stamps_{id(self)}", default=None
+        )
+        self.tenant_tables: set[str] = set()
+        """Names of the tables with a ``tenant_id`` column (``bind_tables`` fills it); a
+        write to any other table bumps the shared stamp."""
 
     async def start(self) -> None:
         """Open connections; raises ``ConnectionError`` with the reason."""
@@ -68,22 +79,73 @@ class Database:
         """A write transaction; on PostgreSQL sets ``app.tenant`` for RLS.
 
         A nested transaction joins the outer one, which must be for the same
-        tenant (or for none, and then takes this tenant).
+        tenant (or for none, and then takes this tenant). The outermost one
+        bumps the data stamps of what it wrote (:mod:`core.db.stamps`) once it
+        commits: in the transaction on SQLite, right after it on PostgreSQL.
         """
         joined = self.engine.current_transaction.get() is not None
         outer = self._txn_tenant.get() if joined else None
         if tenant_id is not None and outer not in (None, tenant_id):
             raise CrossTenantError(f"transaction for tenant {outer}, not {tenant_id}")
-        async with self.engine.transaction() as txn:
-            if tenant_id is None or outer is not None:
-                yield txn
-                return
-            await self._set_tenant(txn.connection, tenant_id)
-            token = self._txn_tenant.set(tenant_id)
-            try:
-                yield txn
-            finally:
-                self._txn_tenant.reset(token)
+        pending: set[int] = set()
+        mark = None if joined else self._pending.set(pending)
+        try:
+            async with self.engine.transaction() as txn:
+                if tenant_id is None or outer is not None:
+                    yield txn
+                else:
+                    await self._set_tenant(txn.connection, tenant_id)
+                    token = self._txn_tenant.set(tenant_id)
+                    try:
+                        yield txn
+                    finally:
+                        self._txn_tenant.reset(token)
+                if pending and not self.postgres:
+                    await self._bump_in(txn.connection, pending)
+        finally:
+            if mark is not None:
+                self._pending.reset(mark)
+        if pending and self.postgres:
+            await self._bump_now(pending)
+
+    def _written(self, sql: str, tenant_id: int | None) -> set[int]:
+        """The stamps a statement bumps: its tenant's for a tenant table, else the shared."""
+        table = written_table(sql)
+        if table is None or table in QUIET_TABLES:
+            return set()
+        if tenant_id is not None and table in self.tenant_tables:
+            return {tenant_id}
+        return {SHARED}
+
+    async def _bump_in(self, connection: Any, scopes: set[int]) -> None:
+        """Bump ``scopes`` within the current transaction. On SQLite a failure (a database
+        migrated before ``data_stamp`` existed) is logged: the transaction stays usable."""
+        try:
+            await self._fetch_on(connection, *bump_sql(scopes, self.dialect.mark))
+        except Exception as exc:
+            if self.postgres:
+                raise
+            log.warning("data stamps %s not bumped: %s: %s", sorted(scopes),
+                        type(exc).__name__, exc)
+
+    async def _bump_now(self, scopes: set[int]) -> None:
+        """Bump ``scopes`` outside any transaction (after a commit, or an autocommit write).
+
+        A failure is logged, not raised: the write is committed already, and
+        cached answers expire on their own (``core.web.read_cache``).
+        """
+        sql, args = bump_sql(scopes, self.dialect.mark)
+        try:
+            if isinstance(self.engine, PostgresEngine):
+                assert self.engine.pool is not None
+                async with self.engine.pool.acquire() as conn:
+                    await conn.execute(sql, *args)
+            else:
+                async with self.engine.transaction() as txn:
+                    await self._fetch_on(txn.connection, sql, args)
+        except Exception as exc:  # the write stands; see the docstring
+            log.warning("data stamps %s not bumped: %s: %s", sorted(scopes),
+                        type(exc).__name__, exc)
 
     async def _set_tenant(self, connection: Any, tenant_id: int) -> None:
         if self.postgres:
@@ -105,7 +167,22 @@ class Database:
             bound = self._txn_tenant.get()
             if tenant_id is not None and bound not in (None, tenant_id):
                 raise CrossTenantError(f"transaction for tenant {bound}, not {tenant_id}")
-            return await self._fetch_on(txn.connection, sql, args)
+            rows = await self._fetch_on(txn.connection, sql, args)
+            written = self._written(sql, tenant_id if tenant_id is not None else bound)
+            pending = self._pending.get()
+            if written and pending is not None:
+                pending |= written
+            elif written:  # a transaction not opened here: bump within it
+                await self._bump_in(txn.connection, written)
+            return rows
+        written = self._written(sql, tenant_id)
+        rows = await self._fetch_alone(sql, args, tenant_id)
+        if written:
+            await self._bump_now(written)
+        return rows
+
+    async def _fetch_alone(self, sql: str, args: Sequence[Any],
+                           tenant_id: int | None) -> list[dict[str, Any]]:
         if isinstance(self.engine, KeptOpenSQLiteEngine):
             return await self._fetch_on(await self.engine.reader(), sql, args)
         assert isinstance(self.engine, PostgresEngine) and self.engine.pool is not None

@@ -16,6 +16,7 @@ from piccolo.table import Table
 
 from core.db.database import Database
 from core.db.rls import apply_rls
+from core.db.sql import table_info
 
 __all__ = ["MigrationError", "app_tables", "bind_tables", "migrate", "unknown_migrations"]
 
@@ -36,9 +37,13 @@ def app_tables(app_modules: Sequence[str]) -> list[type[Table]]:
 
 
 def bind_tables(db: Database, tables: Sequence[type[Table]]) -> None:
-    """Point piccolo tables at this database's engine (piccolo binds per class)."""
+    """Point piccolo tables at this database's engine (piccolo binds per class), and tell
+    the database which of them belong to a tenant (their writes bump that tenant's data
+    stamp, :mod:`core.db.stamps`)."""
     for table in tables:
         table._meta.db = db.engine
+        if table_info(table).tenant_owned:
+            db.tenant_tables.add(table._meta.tablename)
 
 
 async def unknown_migrations(registry: AppRegistry) -> list[str]:

@@ -77,11 +77,12 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 READ_BATCH = 2000
 MAX_PARAMETERS = 30_000
-SKIPPED_TABLES = frozenset({"scheduled_run", "policy_version"})
+SKIPPED_TABLES = frozenset({"scheduled_run", "policy_version", "data_stamp"})
 """Tables of process coordination (which scheduled period ran, the counter that tells
-every process to reload the authorization rules): they describe the running
-processes, not the data, and are not carried over (the counter is bumped by a
-restore, so every process reloads the restored rules)."""
+every process to reload the authorization rules, the data stamps behind cached
+answers): they describe the running processes, not the data, and are not carried over
+(the counters are bumped by a restore, so every process reloads the restored rules and
+drops the answers it cached)."""
 
 
 class BackupError(RuntimeError):

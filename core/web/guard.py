@@ -41,6 +41,7 @@ from core.inspection.tables import TeamMember
 from core.runtime import Runtime, runtime_of
 from core.tenancy.model import TenantInfo
 from core.web.middleware import anonymous_message
+from core.web.read_cache import FOLLOWED
 
 __all__ = ["PUBLIC", "allowed_in", "also_requires", "authorize", "decide", "present_in",
            "require_action", "route_actions"]
@@ -106,7 +107,8 @@ async def decide(connection: ASGIConnection[Any, Any, Any, Any], action: str) ->
     principal = _principal(connection)
     runtime = runtime_of(connection.app.state)
     authz = runtime.authz
-    await authz.follow()  # a grant or revocation by another process of the deployment
+    if not connection.scope.get(FOLLOWED):  # core.web.read_cache may have followed already
+        await authz.follow()  # a grant or revocation by another process of the deployment
     code = connection.path_params.get("tenant")
     if code is None:
         if action in SIGNED_IN_ACTIONS or any(

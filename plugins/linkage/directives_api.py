@@ -13,7 +13,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from core.api import CurrentWork, Id, ItemsOut, Limit, Offset, runtime_of
+from core.api import READ_CACHE_SECONDS, CurrentWork, Id, ItemsOut, Limit, Offset, runtime_of
 from plugins.linkage import answers, directives
 from plugins.linkage.answers import AnswerItemsIn
 from plugins.linkage.directives import (
@@ -38,7 +38,8 @@ class DirectiveController(Controller):
 
     tags = ["上下联动"]
 
-    @get(DIRECTIVES, opt={"action": "directive:read"}, summary="部署列表（下发或收到的）")
+    @get(DIRECTIVES, opt={"action": "directive:read"}, summary="部署列表（下发或收到的）",
+         cache=READ_CACHE_SECONDS)
     async def list_directives(self, work: CurrentWork,
                               kind: FromQuery[DirectiveKind | None] = None,
                               limit: Limit = 50, offset: Offset = 0) -> DirectivePage:

@@ -17,7 +17,7 @@ from litestar.datastructures import State as AppState
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from core.api import CurrentWork, Id, Work, require_action, runtime_of
+from core.api import READ_CACHE_SECONDS, CurrentWork, Id, Work, require_action, runtime_of
 from plugins.village_coverage import service
 from plugins.village_coverage.directives import DirectiveIn, apply_directive, issue_directive
 from plugins.village_coverage.directives import list_directives as all_directives
@@ -94,7 +94,8 @@ class CoverageController(Controller):
     path = "/t/{tenant:str}/api/coverage"
     tags = ["村(居)巡察全覆盖"]
 
-    @get("/progress", opt={"action": "coverage:read"}, summary="本届巡察全覆盖进度")
+    @get("/progress", opt={"action": "coverage:read"}, summary="本届巡察全覆盖进度",
+         cache=READ_CACHE_SECONDS)
     async def current_progress(self, work: CurrentWork) -> ProgressOut:
         """The coverage of the current term (404 when the tenant has no term)."""
         term = await current_term(work)

@@ -18,6 +18,7 @@ from core.inspection.findings import (
 from core.inspection.model import Severity
 from core.web.deps import CurrentWork
 from core.web.params import Id, IdQuery, Limit, Offset, Search
+from core.web.read_cache import READ_CACHE_SECONDS
 
 __all__ = ["FindingController"]
 
@@ -37,7 +38,8 @@ class FindingController(Controller):
         """Record a finding of one target org (from the visit until feedback)."""
         return await findings.create_finding(work, inspection_id, data)
 
-    @get("/findings", opt={"action": "finding:read"}, summary="问题列表")
+    @get("/findings", opt={"action": "finding:read"}, summary="问题列表",
+         cache=READ_CACHE_SECONDS)
     async def list_findings(
         self, work: CurrentWork, inspection_id: IdQuery = None, round_id: IdQuery = None,
         org_id: IdQuery = None, category: CategoryQuery = None,

@@ -30,6 +30,7 @@ from core.inspection.planning import create_inspection, kind_labels, log_entry
 from core.inspection.stages import advance
 from core.web.deps import CurrentWork, Session
 from core.web.params import Id, IdQuery, Limit, Offset, Search
+from core.web.read_cache import READ_CACHE_SECONDS
 
 __all__ = ["EDITABLE", "InspectionController", "kind_labels", "log_entry"]
 
@@ -40,7 +41,8 @@ class InspectionController(Controller):
     path = "/t/{tenant:str}/api/inspections"
     tags = ["巡察任务"]
 
-    @get("/", opt={"action": "inspection:read"}, summary="巡察任务列表")
+    @get("/", opt={"action": "inspection:read"}, summary="巡察任务列表",
+         cache=READ_CACHE_SECONDS)
     async def list_inspections(
         self, work: CurrentWork, round_id: IdQuery = None, stage: FromQuery[Stage | None] = None,
         kind: Annotated[str | None, QueryParameter(max_length=32)] = None,

@@ -47,6 +47,7 @@ from core.inspection.rectification import (
 )
 from core.web.deps import CurrentWork, Session
 from core.web.params import Id, IdField, IdQuery, Limit, Offset
+from core.web.read_cache import READ_CACHE_SECONDS
 
 __all__ = ["LedgerController", "ScanIn", "ScanOut"]
 
@@ -95,7 +96,8 @@ class LedgerController(Controller):
         skipped and reported) or one item written out (``org_id``, ``problem``)."""
         return await create_items(work, inspection_id, data)
 
-    @get(ITEMS, opt={"action": "rectification:read"}, summary="整改台账")
+    @get(ITEMS, opt={"action": "rectification:read"}, summary="整改台账",
+         cache=READ_CACHE_SECONDS)
     async def list_items(
         self,
         work: CurrentWork,

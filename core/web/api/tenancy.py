@@ -20,6 +20,7 @@ from core.tenancy.tables import OrgKind
 from core.web.actor import actor_of
 from core.web.deps import CurrentTenant, Session
 from core.web.params import Id, IdQuery, Limit, Offset, Search
+from core.web.read_cache import READ_CACHE_SECONDS
 
 __all__ = ["OrgController", "TenantController"]
 
@@ -45,7 +46,8 @@ class OrgController(Controller):
     path = "/t/{tenant:str}/api/orgs"
     tags = ["被巡察对象"]
 
-    @get("/", opt={"action": "org:read"}, summary="被巡察对象列表")
+    @get("/", opt={"action": "org:read"}, summary="被巡察对象列表",
+         cache=READ_CACHE_SECONDS)
     async def list_orgs(
         self,
         session: Session,

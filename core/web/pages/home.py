@@ -20,6 +20,7 @@ from core.tenancy.tables import Org, OrgKind
 from core.web.deps import CurrentTenant, CurrentWork, Session
 from core.web.guard import present_in
 from core.web.pages.layout import page_context, tree_order
+from core.web.read_cache import READ_CACHE_SECONDS
 from core.work import Work
 
 __all__ = ["desk_items", "desk_viewer", "may", "page_context", "page_handlers"]
@@ -80,7 +81,8 @@ async def desk_items(runtime: Runtime, work: Work, viewer: DeskViewer) -> list[D
     return sorted(items, key=lambda item: (item.order, item.label))
 
 
-@get("/t/{tenant:str}/", opt={"action": "desk:view"}, include_in_schema=False)
+@get("/t/{tenant:str}/", opt={"action": "desk:view"}, include_in_schema=False,
+     cache=READ_CACHE_SECONDS)
 async def tenant_home(request: Request[Any, Any, Any], state: State,
                       work: CurrentWork) -> Template:
     """A tenant's home: the signed-in person's desk (工作台), to-dos by kind with counts."""

@@ -1,0 +1,93 @@
+"""Data stamps: a number per tenant that grows whenever that tenant's data changes.
+
+Every statement that writes goes through :class:`core.db.Database`, which
+notes the tenant written (or ``SHARED`` for a shared table: accounts, the
+tenant registry, policies...) and bumps its stamp in ``data_stamp`` when the
+write is committed: on SQLite in the writing transaction itself (one writer
+at a time anyway), on PostgreSQL right after ``COMMIT`` in a statement of its
+own, so writers of one tenant never wait on each other for the stamp row. A
+reader that sees the same stamps as an earlier answer may reuse that answer
+(see :mod:`core.web.read_cache`): every process of a deployment shares the
+table, so a write by any of them (the CLI and the sync service included)
+shows.
+
+Tables written on every request or by the machinery itself (sessions, API
+token use, sign-in failures, scheduled runs) change no answer and bump
+nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from piccolo.columns import BigInt, Integer
+from piccolo.table import Table
+
+if TYPE_CHECKING:
+    from core.db.database import Database
+
+__all__ = ["QUIET_TABLES", "SHARED", "DataStamp", "bump_sql", "read_stamps", "written_table"]
+
+SHARED = 0
+"""The stamp of shared data (any tenant's answer may depend on it)."""
+
+QUIET_TABLES = frozenset({"account_session", "api_token", "login_failure", "scheduled_run",
+                          "data_stamp"})
+"""Tables whose writes bump nothing."""
+
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+_READ = re.compile(r"\s*(?:SELECT|PRAGMA|EXPLAIN|SHOW)\b", re.IGNORECASE)
+_WITH_WRITE = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+class DataStamp(Table, tablename="data_stamp"):
+    """One row per tenant (``scope`` = its id) and one for shared data (``scope`` = 0)."""
+
+    app_writable = True
+
+    scope = Integer(unique=True)
+    stamp = BigInt(default=0)
+
+
+def written_table(sql: str) -> str | None:
+    """The table a statement writes, ``"*"`` when it writes but the table is not plain to
+    see (``WITH ... INSERT``, DDL), or None when it only reads."""
+    if _READ.match(sql):
+        return None
+    match = _WRITE.match(sql)
+    if match:
+        return match.group(1)
+    if sql.lstrip()[:4].upper() == "WITH" and not _WITH_WRITE.search(sql):
+        return None
+    return "*"
+
+
+def bump_sql(scopes: Iterable[int], mark: Any) -> tuple[str, list[int]]:
+    """The upsert adding one to each scope's stamp (in a fixed order: no deadlock).
+
+    Args:
+        scopes: tenant ids and/or :data:`SHARED`.
+        mark: the dialect's placeholder function (``mark(1)`` -> ``$1`` or ``?1``).
+    """
+    ordered = sorted(set(scopes))
+    values = ", ".join(f"({mark(i + 1)}, 1)" for i in range(len(ordered)))
+    return (f'INSERT INTO "data_stamp" ("scope", "stamp") VALUES {values} '
+            f'ON CONFLICT ("scope") DO UPDATE SET "stamp" = "data_stamp"."stamp" + 1'), ordered
+
+
+async def read_stamps(db: Database, tenant_id: int,
+                      policy: bool = False) -> tuple[int, int, int | None]:
+    """The stamps of ``tenant_id`` and of the shared data (0 before any write), and with
+    ``policy`` the policy version (PostgreSQL), in one round trip.
+
+    Returns:
+        ``(tenant stamp, shared stamp, policy version or None)``.
+    """
+    sql = (f'SELECT "scope", "stamp" FROM "data_stamp" '
+           f'WHERE "scope" IN ({SHARED}, {db.dialect.mark(1)})')
+    if policy:
+        sql += ' UNION ALL SELECT -1, "version" FROM "policy_version" WHERE "id" = 1'
+    found = {int(r["scope"]): int(r["stamp"]) for r in await db.fetch(sql, [tenant_id])}
+    return found.get(tenant_id, 0), found.get(SHARED, 0), found.get(-1)

@@ -1,0 +1,197 @@
+"""Cached answers of the most read routes, reused while the data they come from is unchanged.
+
+A route opts in with ``cache=READ_CACHE_SECONDS`` on its decorator (litestar's
+response cache). Its answer is kept under a key made of:
+
+- the data stamps of the request's tenant and of the shared data
+  (:mod:`core.db.stamps`): any committed write of that tenant, or of an
+  account, a role, the tenant registry..., by any process of the deployment,
+  changes them, so the next request reads afresh;
+- who asks: the account and, for a web session, the session (a page carries
+  its CSRF token); an answer is never given to anyone else;
+- the method, path and query, whether htmx asked for the live part only, and
+  the minute of the deployment's clock (to-dos that fall due by the clock).
+
+Every request still passes the identity middleware and every guard (a
+revoked token, a disabled account or a withdrawn role is refused as before);
+only the handler's work (queries, rows to JSON or HTML) is saved. Only a
+``200`` is kept, only for a GET of a tenant route, and only for a person the
+route's actions allow tenant-wide (liaisons and team members, whose answers
+depend on their place, are always answered afresh) or for the desk. An entry
+also expires after :data:`READ_CACHE_SECONDS` (a stamp bump lost in a crash
+after a commit), and the store keeps at most :data:`MAX_ENTRIES` answers and
+:data:`MAX_BYTES` bytes, dropping the least recently used.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.stores.base import Store
+from litestar.types import HTTPScope
+
+from core.authz.roles import PRESENCE_ACTIONS
+from core.db.stamps import read_stamps
+from core.identity.principal import Principal
+from core.runtime import runtime_of
+
+__all__ = [
+    "FOLLOWED",
+    "MAX_BYTES",
+    "MAX_ENTRIES",
+    "READ_CACHE_SECONDS",
+    "STORE",
+    "AnswerStore",
+    "admit",
+    "cache_config",
+    "prepare",
+]
+
+READ_CACHE_SECONDS = 300
+"""How long a cached answer may live at most."""
+MAX_ENTRIES = 2_000
+MAX_BYTES = 64 * 1024 * 1024
+STORE = "response_cache"
+"""The name of the store in the app's store registry."""
+FOLLOWED = "xuncha.policy_followed"
+"""Scope key: the authorization index was brought up to date for this request already."""
+_STAMPS = "xuncha.read_stamps"
+_KEY = "xuncha.read_key"
+
+
+class AnswerStore(Store):
+    """An in-memory store bounded by entries and bytes, least recently used out first."""
+
+    __slots__ = ("_bytes", "_entries", "max_bytes", "max_entries")
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[bytes, float | None]] = OrderedDict()
+        self._bytes = 0
+
+    async def set(self, key: str, value: str | bytes,
+                  expires_in: int | timedelta | None = None) -> None:
+        """Keep ``value`` under ``key`` for ``expires_in`` seconds (or until pushed out)."""
+        data = value.encode() if isinstance(value, str) else value
+        if len(data) > self.max_bytes:
+            return
+        seconds = expires_in.total_seconds() if isinstance(expires_in, timedelta) else expires_in
+        self._drop(key)
+        self._entries[key] = (data, None if seconds is None else time.monotonic() + seconds)
+        self._bytes += len(data)
+        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+            self._drop(next(iter(self._entries)))
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        """The value under ``key`` if present and not expired (``renew_for`` is ignored:
+        an answer never lives longer than it was given)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[1] is not None and entry[1] <= time.monotonic():
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return entry[0]
+
+    async def delete(self, key: str) -> None:
+        """Forget ``key``."""
+        self._drop(key)
+
+    async def delete_all(self) -> None:
+        """Forget everything."""
+        self._entries.clear()
+        self._bytes = 0
+
+    async def exists(self, key: str) -> bool:
+        """Whether ``key`` holds a live value."""
+        return await self.get(key) is not None
+
+    async def expires_in(self, key: str) -> int | None:
+        """Seconds ``key`` has left, None when absent or without expiry."""
+        entry = self._entries.get(key)
+        if entry is None or entry[1] is None:
+            return None
+        return max(0, int(entry[1] - time.monotonic()))
+
+    @property
+    def size(self) -> int:
+        """How many answers are kept (a ``__len__`` would make an empty store falsy, and
+        litestar's registry would replace it)."""
+        return len(self._entries)
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry[0])
+
+
+def _cacheable(connection: ASGIConnection[Any, Any, Any, Any],
+               handler: BaseRouteHandler) -> bool:
+    return (bool(getattr(handler, "cache", False)) and connection.scope.get("method") == "GET"
+            and "tenant" in connection.path_params
+            and isinstance(connection.scope.get("user"), Principal))
+
+
+async def prepare(connection: ASGIConnection[Any, Any, Any, Any],
+                  handler: BaseRouteHandler) -> None:
+    """Before the guards of a cached route: read the tenant's and the shared data stamps,
+    and on PostgreSQL the policy version with them (one round trip), bringing the
+    authorization index up to date with it so the guard need not read it again."""
+    if not _cacheable(connection, handler):
+        return
+    runtime = runtime_of(connection.app.state)
+    tenant = await runtime.tenants.get(str(connection.path_params["tenant"]))
+    if tenant is None:
+        return  # the guard answers 404
+    db = runtime.db
+    tenant_stamp, shared_stamp, policy = await read_stamps(db, tenant.id, policy=db.postgres)
+    if policy is not None:
+        await runtime.authz.follow(policy)
+        connection.scope[FOLLOWED] = True  # type: ignore[literal-required]
+    connection.scope[_STAMPS] = (tenant.id, tenant_stamp, shared_stamp)  # type: ignore[literal-required]
+
+
+def admit(connection: ASGIConnection[Any, Any, Any, Any], actions: list[str]) -> None:
+    """After the guards passed: name the answer's key when it may be cached (see the
+    module doc for who qualifies); ``actions`` are the route's actions."""
+    stamps = connection.scope.get(_STAMPS)
+    if stamps is None:
+        return
+    principal: Principal = connection.scope["user"]
+    runtime = runtime_of(connection.app.state)
+    code = str(connection.path_params["tenant"])
+    if not all(a in PRESENCE_ACTIONS or runtime.authz.allows(principal.username, code, a)
+               for a in actions):
+        return
+    scope = connection.scope
+    headers = dict(scope["headers"])
+    minute = runtime.clock.now().replace(second=0, microsecond=0).isoformat()
+    connection.scope[_KEY] = repr((  # type: ignore[literal-required]
+        stamps, principal.account_id, principal.via, principal.token_tenant,
+        principal.session_id, scope["path"], scope.get("query_string", b""),
+        headers.get(b"hx-request"), minute))
+
+
+def _key(request: Request[Any, Any, Any]) -> str:
+    key = request.scope.get(_KEY)
+    # A request not admitted looks up a key nothing is stored under.
+    return key if isinstance(key, str) else f"-{id(request.scope)}"
+
+
+def _keep(scope: HTTPScope, status: int) -> bool:
+    return status == 200 and isinstance(scope.get(_KEY), str)
+
+
+def cache_config() -> ResponseCacheConfig:
+    """The app's response-cache settings: our key, only admitted 200s, our store."""
+    return ResponseCacheConfig(default_expiration=READ_CACHE_SECONDS, key_builder=_key,
+                               store=STORE, cache_response_filter=_keep)

@@ -1,0 +1,83 @@
+"""Data stamps (core.db.stamps): which writes bump which stamp, and only once committed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from core.db import Database
+from core.db.stamps import SHARED, read_stamps, written_table
+from core.settings import Settings
+from core.tenancy.tables import Org
+
+
+@pytest.fixture
+async def db(settings: Settings, database: Database) -> AsyncIterator[Database]:
+    """A database of its own (as the app connects), knowing ``org`` is a tenant table."""
+    own = Database(settings.database_admin_url)
+    own.tenant_tables = {"org"}
+    await own.start()
+    try:
+        yield own
+    finally:
+        await own.stop()
+
+
+@pytest.mark.parametrize(("sql", "table"), [
+    ('SELECT * FROM "org"', None),
+    ("  select 1", None),
+    ('WITH x AS (SELECT 1) SELECT * FROM x', None),
+    ('INSERT INTO "org" ("name") VALUES ($1)', "org"),
+    ('update account SET "active" = $1', "account"),
+    ('DELETE FROM "sync_outbox" WHERE "id" = $1', "sync_outbox"),
+    ('WITH gone AS (DELETE FROM "org" RETURNING "id") SELECT * FROM gone', "*"),
+    ("ALTER TABLE org ENABLE ROW LEVEL SECURITY", "*"),
+])
+def test_written_table(sql: str, table: str | None) -> None:
+    assert written_table(sql) == table
+
+
+async def _stamps(db: Database, tenant_id: int) -> tuple[int, int]:
+    tenant, shared, _ = await read_stamps(db, tenant_id)
+    return tenant, shared
+
+
+async def test_a_committed_write_bumps_its_tenant_once(db: Database,
+                                                       tenant_ids: dict[str, int]) -> None:
+    one, other = tenant_ids["ta.one"], tenant_ids["tb"]
+    session = db.tenant(one)
+    org = (await session.list(Org, limit=1))[0]
+    before, other_before = await _stamps(db, one), await _stamps(db, other)
+    async with session.transaction():
+        await session.update(Org, {"id": org["id"]}, {"name": org["name"]})
+        await session.update(Org, {"id": org["id"]}, {"name": org["name"]})
+        assert await _stamps(db, one) == before  # not before the commit
+    after = await _stamps(db, one)
+    assert after == (before[0] + 1, before[1])
+    assert await _stamps(db, other) == other_before
+
+    with pytest.raises(RuntimeError):
+        async with session.transaction():
+            await session.update(Org, {"id": org["id"]}, {"name": "不会留下"})
+            raise RuntimeError("rolled back")
+    assert await _stamps(db, one) == after
+    await session.list(Org, limit=1)  # reads bump nothing
+    assert await _stamps(db, one) == after
+
+
+async def test_shared_and_quiet_tables(db: Database, tenant_ids: dict[str, int]) -> None:
+    one = tenant_ids["ta.one"]
+    before = await _stamps(db, one)
+    # A shared table (accounts): every tenant's answers may show it.
+    await db.fetch('UPDATE "account" SET "name" = "name" WHERE "id" = -1')
+    shared = await _stamps(db, one)
+    assert shared == (before[0], before[1] + 1)
+    # Sessions and token use change no answer.
+    await db.fetch('UPDATE "api_token" SET "last_used_at" = NULL WHERE "id" = -1')
+    assert await _stamps(db, one) == shared
+    # A tenant table written with no tenant known: the shared stamp, to be safe.
+    async with db.transaction():
+        await db.fetch('UPDATE "org" SET "name" = "name" WHERE "id" = -1')
+    assert await _stamps(db, one) == (shared[0], shared[1] + 1)
+    assert SHARED == 0

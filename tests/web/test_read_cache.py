@@ -1,0 +1,231 @@
+"""Cached answers of much read routes (core.web.read_cache).
+
+An answer is given again while nothing was committed through the data layer;
+a write by any process (this one, another Database, another OS process)
+makes the next request read afresh; an answer never goes to another tenant or
+another person; a revoked token, a disabled account or a withdrawn role is
+refused on the next request although its answer is kept.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from core.db import Database
+from core.db.stamps import read_stamps
+from core.identity.tables import Account
+from core.settings import Settings
+from core.tenancy.tables import Org
+from core.web.read_cache import STORE, AnswerStore
+from tests.conftest import acting_as
+
+Client = AsyncTestClient[Litestar]
+REPO = Path(__file__).resolve().parents[2]
+ORGS = "/t/ta.one/api/orgs?limit=500"
+
+
+async def _raw_write(database: Database, sql: str, *args: Any) -> None:
+    """A write on the engine's own connection, past ``Database.fetch`` (so it bumps no data
+    stamp), as the table owner."""
+    if database.postgres:
+        async with database.engine.pool.acquire() as conn:
+            await conn.execute(sql, *args)
+        return
+    async with database.engine.transaction() as txn:
+        await txn.connection.execute(sql.replace("$", "?"), list(args))
+
+
+def _names(response: httpx.Response) -> dict[int, str]:
+    assert response.status_code == 200, response.text
+    return {o["id"]: o["name"] for o in response.json()["items"]}
+
+
+async def _undisturbed(app: Litestar, reset: Callable[[], Awaitable[Any]],
+                      steps: Callable[[], Awaitable[Any]]) -> Any:
+    """``reset``, then ``steps``, again until neither the clock's minute turned nor the app's
+    own work (its sync tick) wrote during ``steps``: both are part of every key."""
+    runtime = app.state.runtime
+    tenant = await runtime.tenants.get("ta.one")
+
+    async def state() -> tuple[Any, ...]:
+        stamps = await read_stamps(runtime.db, tenant.id)
+        return runtime.clock.now().replace(second=0, microsecond=0), stamps[:2]
+
+    for _ in range(5):
+        await reset()
+        before = await state()
+        result = await steps()
+        if await state() == before:
+            return result
+    raise AssertionError("the minute turned or the app wrote five times in a row")
+
+
+async def _an_org(database: Database, tenant_ids: dict[str, int]) -> dict[str, Any]:
+    rows = await database.tenant(tenant_ids["ta.one"]).list(Org, {"code": "T01V001"})
+    return rows[0]
+
+
+async def test_an_answer_is_kept_until_a_write_commits_through_the_data_layer(
+        app: Litestar, client: Client, database: Database, settings: Settings,
+        tenant_ids: dict[str, int]) -> None:
+    org = await _an_org(database, tenant_ids)
+    session = database.tenant(tenant_ids["ta.one"])
+
+    async def reset() -> None:
+        await session.update(Org, {"id": org["id"]}, {"name": org["name"]})
+
+    async def read_write_read() -> tuple[dict[int, str], dict[int, str]]:
+        before = _names(await client.get(ORGS))
+        await _raw_write(database, 'UPDATE "org" SET "name" = $1 WHERE "id" = $2',
+                         "绕过数据层的改名", org["id"])
+        return before, _names(await client.get(ORGS))
+
+    try:
+        before, after = await _undisturbed(app, reset, read_write_read)
+        assert after == before  # nothing bumped the stamp: the kept answer
+        assert before[org["id"]] == org["name"]
+        await session.update(Org, {"id": org["id"]}, {"name": "经由数据层的改名"})
+        assert _names(await client.get(ORGS))[org["id"]] == "经由数据层的改名"
+    finally:
+        await session.update(Org, {"id": org["id"]}, {"name": org["name"]})
+    assert _names(await client.get(ORGS))[org["id"]] == org["name"]
+
+
+async def test_a_write_by_another_process_shows_on_the_next_request(
+        app: Litestar, client: Client, database: Database, settings: Settings,
+        tenant_ids: dict[str, int]) -> None:
+    org = await _an_org(database, tenant_ids)
+    script = (
+        "import asyncio, sys\n"
+        "from core.db import Database\n"
+        "from core.tenancy.tables import Org\n"
+        "async def main():\n"
+        "    db = Database(sys.argv[1])\n"
+        "    await db.start()\n"
+        "    try:\n"
+        "        await db.tenant(int(sys.argv[2])).update(\n"
+        "            Org, {'id': int(sys.argv[3])}, {'name': sys.argv[4]})\n"
+        "    finally:\n"
+        "        await db.stop()\n"
+        "asyncio.run(main())\n")
+
+    def rename(name: str) -> None:
+        subprocess.run([sys.executable, "-c", script, settings.database_admin_url,
+                        str(tenant_ids["ta.one"]), str(org["id"]), name],
+                       cwd=REPO, check=True, timeout=60)
+
+    assert _names(await client.get(ORGS))[org["id"]] == org["name"]
+    try:
+        rename("另一进程的改名")
+        assert _names(await client.get(ORGS))[org["id"]] == "另一进程的改名"
+    finally:
+        rename(org["name"])
+    assert _names(await client.get(ORGS))[org["id"]] == org["name"]
+
+
+async def test_an_answer_goes_to_nobody_else(
+        app: Litestar, client: Client, database: Database, settings: Settings,
+        tenant_ids: dict[str, int]) -> None:
+    org = await _an_org(database, tenant_ids)
+    staff, _ = await acting_as(app, client, database, "office_staff", "ta.one")
+
+    async def reset() -> None:
+        await database.tenant(tenant_ids["ta.one"]).update(
+            Org, {"id": org["id"]}, {"name": org["name"]})
+
+    async def steps() -> tuple[dict[int, str], dict[int, str]]:
+        mine = _names(await client.get(ORGS))
+        await _raw_write(database, 'UPDATE "org" SET "name" = $1 WHERE "id" = $2',
+                         "只在库里的名字", org["id"])
+        return mine, _names(await staff.get(ORGS))
+
+    try:
+        mine, theirs = await _undisturbed(app, reset, steps)
+        # The staff member's first request read afresh: it sees what the tester's kept
+        # answer does not.
+        assert mine[org["id"]] == org["name"]
+        assert theirs[org["id"]] == "只在库里的名字"
+    finally:
+        await database.tenant(tenant_ids["ta.one"]).update(
+            Org, {"id": org["id"]}, {"name": org["name"]})
+    # Another tenant: only its own rows, kept or not.
+    tb_ids = {r["id"] for r in await database.tenant(tenant_ids["tb"]).list(Org, limit=None)}
+    for _ in range(2):
+        got = _names(await client.get("/t/tb/api/orgs?limit=500"))
+        assert set(got) == tb_ids and not set(got) & set(mine)
+
+
+async def test_refused_credentials_and_roles_are_refused_although_an_answer_is_kept(
+        app: Litestar, client: Client, database: Database) -> None:
+    runtime = app.state.runtime
+    acting, username = await acting_as(app, client, database, "office_staff", "ta.one")
+    assert (await acting.get(ORGS)).status_code == 200
+    assert (await acting.get(ORGS)).status_code == 200  # kept
+    await runtime.authz.revoke(username, "office_staff", "ta.one")
+    assert (await acting.get(ORGS)).status_code == 403
+
+    acting, username = await acting_as(app, client, database, "office_staff", "ta.one")
+    assert (await acting.get(ORGS)).status_code == 200
+    await database.fetch(f'UPDATE "api_token" SET "revoked_at" = "created_at" '
+                         f'WHERE "account" = (SELECT "id" FROM "account" '
+                         f'WHERE "username" = {database.dialect.mark(1)})', [username])
+    refused = await acting.get(ORGS)
+    assert refused.status_code == 401 and "吊销" in refused.json()["detail"]
+
+    acting, username = await acting_as(app, client, database, "office_staff", "ta.one")
+    assert (await acting.get(ORGS)).status_code == 200
+    await database.fetch(f'UPDATE "{Account._meta.tablename}" SET "active" = '
+                         f'{database.dialect.mark(1)} WHERE "username" = '
+                         f'{database.dialect.mark(2)}', [False, username])
+    refused = await acting.get(ORGS)
+    assert refused.status_code == 401 and "停用" in refused.json()["detail"]
+
+
+@pytest.mark.postgres
+async def test_a_role_withdrawn_by_another_process_is_refused_next(
+        app: Litestar, client: Client, database: Database) -> None:
+    if not database.postgres:
+        pytest.skip("several processes share a database on PostgreSQL only")
+    acting, username = await acting_as(app, client, database, "office_staff", "ta.one")
+    assert (await acting.get(ORGS)).status_code == 200
+    assert (await acting.get(ORGS)).status_code == 200  # kept
+    # Another process (its own connections) takes the role away.
+    await database.fetch('DELETE FROM "casbin_rule" WHERE "ptype" = \'g\' AND "v0" = $1',
+                         [username])
+    assert (await acting.get(ORGS)).status_code == 403
+
+
+async def test_only_answers_of_get_requests_with_status_200_are_kept(
+        app: Litestar, client: Client) -> None:
+    store = app.stores.get(STORE)
+    assert isinstance(store, AnswerStore)
+    await store.delete_all()
+    assert (await client.get("/t/ta.one/api/orgs?limit=0")).status_code == 400
+    assert (await client.get("/t/nowhere/api/orgs")).status_code == 404
+    assert store.size == 0
+    assert (await client.get(ORGS)).status_code == 200
+    assert store.size == 1
+
+
+async def test_the_store_keeps_its_bounds() -> None:
+    store = AnswerStore(max_entries=3, max_bytes=10)
+    for key in "abc":
+        await store.set(key, b"xx")
+    assert await store.get("a") == b"xx"  # "a" is now the most recently used
+    await store.set("d", b"xx")
+    assert await store.get("b") is None and await store.get("a") == b"xx"
+    await store.set("e", b"x" * 7)  # 13 bytes: the least recently used go
+    assert await store.get("c") is None and await store.get("d") is None and store.size == 2
+    await store.set("big", b"x" * 11)  # larger than the store: not kept
+    assert await store.get("big") is None
+    await store.set("short", b"x", expires_in=0)
+    assert await store.get("short") is None and not await store.exists("short")
