@@ -9,8 +9,8 @@ the app connecting as a role owning nothing) one run:
    own ``sync_tree`` and ``TenantSession.insert``;
 2. starts ``xuncha serve`` (embedded nats-server, sync in serve) and the bare
    app of ``bare_app.py``; makes ``bench.admin`` office admin of the first
-   county (CLI) and of the city, issues directives from the city through the
-   API and waits until the county has received them over NATS;
+   county and ``bench.city`` of the city (CLI), issues directives from the
+   city through the API and waits until the county has received them over NATS;
 3. signs in through ``/login`` for the desk page (a session cookie) and uses
    an API token for the JSON routes; checks each endpoint once (200, content,
    only the county's rows), then loads bare and every endpoint alternately
