@@ -63,6 +63,24 @@ def pytest_configure(config: pytest.Config) -> None:
             pytest.exit(message, returncode=0)
 
 
+ONCE = os.environ.get("XUNCHA_TEST_ONCE") == "1"
+"""CI sets it: a test marked ``once_on(backend)`` then runs on that backend only."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``XUNCHA_TEST_ONCE=1``, skip ``once_on`` tests on the other backend: they drive
+    the product through its commands or a whole deployment (CLI, plugin kit, demo) and
+    cover no path of their own on the second backend; CI keeps its run under half an
+    hour that way. Without it (``make test`` locally) they run on both."""
+    if not ONCE:
+        return
+    for item in items:
+        marker = item.get_closest_marker("once_on")
+        if marker is not None and marker.args[0] != BACKEND:
+            item.add_marker(pytest.mark.skip(
+                reason=f"XUNCHA_TEST_ONCE=1: runs on {marker.args[0]} only"))
+
+
 _EXIT_STATUS = pytest.StashKey[int]()
 
 

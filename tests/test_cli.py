@@ -17,6 +17,8 @@ import pytest
 from core.messaging.embedded import free_port
 from tests.conftest import BACKEND, REPO, RunDatabase
 
+pytestmark = pytest.mark.once_on("postgres")
+
 XUNCHA = str(Path(sys.executable).parent / "xuncha")
 
 

@@ -24,6 +24,8 @@ import pytest
 from core.cli.plugin_new import Scaffold, ScaffoldError, check_label, check_name, write_plugin
 from tests.conftest import BACKEND, REPO
 
+pytestmark = pytest.mark.once_on("sqlite")
+
 BIN = Path(sys.executable).parent
 NAME = "farmland_kit"
 PACKAGE = f"xuncha_{NAME}"

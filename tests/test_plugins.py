@@ -54,6 +54,8 @@ from tests.plugin_fixtures import (
     write_distribution,
 )
 
+pytestmark = pytest.mark.once_on("postgres")
+
 Client = AsyncTestClient[Litestar]
 NOTES = "/t/{}/sample/notes"
 

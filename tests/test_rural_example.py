@@ -21,6 +21,8 @@ import pytest
 
 from tests.conftest import BACKEND, REPO
 
+pytestmark = pytest.mark.once_on("sqlite")
+
 BIN = Path(sys.executable).parent
 EXAMPLE = REPO / "examples" / "xuncha-rural-revitalization"
 PACKAGE = "xuncha_rural_revitalization"

@@ -19,6 +19,8 @@ from core.settings import load_settings
 from tests.conftest import BACKEND, REPO, RunDatabase
 from tests.identity.helpers import PASSWORD, new_username
 
+pytestmark = pytest.mark.once_on("postgres")
+
 XUNCHA = str(Path(sys.executable).parent / "xuncha")
 TENANT = "zz.zhongmu"
 

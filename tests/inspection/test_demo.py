@@ -8,6 +8,8 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from core.db import Database, TenantSession
 from core.demo.cast import AccountRow, demo_cast, markdown_table
 from core.demo.seed import ADMIN_ROW, DEMO_PASSWORD
@@ -23,6 +25,8 @@ from core.inspection.tables import (
 )
 from tests.conftest import REPO
 from tests.test_cli import cli_env, xuncha
+
+pytestmark = pytest.mark.once_on("sqlite")
 
 __all__ = ["cli_env"]
 

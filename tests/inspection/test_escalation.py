@@ -172,6 +172,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory, test_database: RunDatabase
     return env
 
 
+@pytest.mark.once_on("postgres")
 def test_cli_scan(cli_env: dict[str, str]) -> None:
     from core.settings import load_settings
 

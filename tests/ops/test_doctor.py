@@ -35,6 +35,8 @@ from core.tenancy.loader import sync_tree
 from core.testing.tree import TEST_TREE
 from tests.conftest import REPO, RunDatabase, make_settings, migrate_database, scratch_database
 
+pytestmark = pytest.mark.once_on("postgres")
+
 XUNCHA = str(Path(sys.executable).parent / "xuncha")
 
 

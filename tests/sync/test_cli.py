@@ -18,6 +18,8 @@ from tests.sync.cluster import XUNCHA
 from tests.sync.fault_plugin import NoteRecorded
 from tests.sync.helpers import TREE, deployment_database, emit, rows, running, sync_plugins
 
+pytestmark = pytest.mark.once_on("postgres")
+
 
 @pytest.fixture(scope="module")
 def run_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunDatabase]:

@@ -36,6 +36,8 @@ from tests.conftest import REPO
 from tests.sync.cluster import Cluster, _free_run, _read_env, cluster
 from tests.sync.fault_plugin import NoteRecorded, NoticeIssued
 
+pytestmark = pytest.mark.once_on("postgres")
+
 DEMO = REPO / "tenants" / "demo"
 _ids = count(10_000)
 T = TypeVar("T")

@@ -51,6 +51,8 @@ from core.sync.subjects import (
 from core.tenancy.loader import load_tree
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.once_on("postgres")
+
 DEMO = REPO / "tenants" / "demo"
 REFUSED = (nats.errors.Error, asyncio.TimeoutError)
 """What a county app gets when its link may not carry a request."""

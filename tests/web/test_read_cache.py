@@ -119,9 +119,10 @@ async def test_a_write_by_another_process_shows_on_the_next_request(
         "asyncio.run(main())\n")
 
     def rename(name: str) -> None:
-        subprocess.run([sys.executable, "-c", script, settings.database_admin_url,
-                        str(tenant_ids["ta.one"]), str(org["id"]), name],
-                       cwd=REPO, check=True, timeout=60)
+        done = subprocess.run([sys.executable, "-c", script, settings.database_admin_url,
+                               str(tenant_ids["ta.one"]), str(org["id"]), name],
+                              cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and "not bumped" not in done.stderr, done.stderr
 
     assert _names(await client.get(ORGS))[org["id"]] == org["name"]
     try:

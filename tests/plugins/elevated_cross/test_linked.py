@@ -141,6 +141,7 @@ def test_a_cross_assignment_across_three_deployments(net: Cluster) -> None:
     assert seen[0].reason == "本轮已安排县委常规巡察" and seen[0].role == "team"
 
 
+@pytest.mark.once_on("postgres")
 def test_a_cross_team_gets_guest_accounts_in_the_hosts_deployment_until_cancelled(
         net: Cluster) -> None:
     """The host owns the inspection; county a's people have no accounts in county b's
