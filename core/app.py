@@ -65,10 +65,8 @@ async def _app_guards(connection: ASGIConnection[Any, Any, Any, Any],
     """The app's guards in order, as one guard: litestar copies the handler for each
     guard it calls, which cost a quarter of a list request's time with four. The layout
     learns here which request it is drawn for (:func:`core.web.pages.layout.serving`); a
-    cached route reads its data stamps first and names its answer's key last
-    (:mod:`core.web.read_cache`)."""
+    cached route names its answer's key last (:mod:`core.web.read_cache`)."""
     serving(connection)
-    await read_cache.prepare(connection, handler)
     for guard in (authorize, plugin_enabled_guard, refuse_nul, strict_json_body):
         await guard(connection, handler)
     if getattr(handler, "cache", False):

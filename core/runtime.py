@@ -8,6 +8,7 @@ from typing import Any
 from core.authz.policy import Authorizer
 from core.clock import Clock
 from core.db import Database
+from core.identity.credentials import CredentialCache
 from core.messaging.connection import Messaging
 from core.plugins import Plugins
 from core.settings import Settings
@@ -27,6 +28,8 @@ class Runtime:
     messaging: Messaging
     authz: Authorizer
     clock: Clock = field(default_factory=Clock)
+    #: Credentials resolved a moment ago (``core.identity.credentials``).
+    credentials: CredentialCache = field(default_factory=CredentialCache)
     #: The sync service when it runs in this process (``core.sync.service``).
     sync: Any = None
 

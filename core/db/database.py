@@ -154,13 +154,16 @@ class Database:
             )
 
     async def fetch(
-        self, sql: str, args: Sequence[Any] = (), tenant_id: int | None = None
+        self, sql: str, args: Sequence[Any] = (), tenant_id: int | None = None, *,
+        quiet: bool = False,
     ) -> list[dict[str, Any]]:
         """Run one statement and return its rows as dicts.
 
         Outside a transaction on PostgreSQL, a statement for a tenant runs in
         its own short transaction with ``app.tenant`` set; ``BEGIN`` and the
-        setting go to the server as one message.
+        setting go to the server as one message. A write bumps the data stamp
+        of what it wrote once committed (:mod:`core.db.stamps`), unless
+        ``quiet`` (a write that changes no answer, e.g. a session's touch).
         """
         txn = self.engine.current_transaction.get()
         if txn is not None:
@@ -168,14 +171,15 @@ class Database:
             if tenant_id is not None and bound not in (None, tenant_id):
                 raise CrossTenantError(f"transaction for tenant {bound}, not {tenant_id}")
             rows = await self._fetch_on(txn.connection, sql, args)
-            written = self._written(sql, tenant_id if tenant_id is not None else bound)
+            written = set() if quiet else self._written(
+                sql, tenant_id if tenant_id is not None else bound)
             pending = self._pending.get()
             if written and pending is not None:
                 pending |= written
             elif written:  # a transaction not opened here: bump within it
                 await self._bump_in(txn.connection, written)
             return rows
-        written = self._written(sql, tenant_id)
+        written = set() if quiet else self._written(sql, tenant_id)
         rows = await self._fetch_alone(sql, args, tenant_id)
         if written:
             await self._bump_now(written)

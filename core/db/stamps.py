@@ -11,9 +11,9 @@ reader that sees the same stamps as an earlier answer may reuse that answer
 table, so a write by any of them (the CLI and the sync service included)
 shows.
 
-Tables written on every request or by the machinery itself (sessions, API
-token use, sign-in failures, scheduled runs) change no answer and bump
-nothing.
+Writes on every request or by the machinery itself (the touch of a session
+or an API token in use, sign-in failures, scheduled runs) change no answer
+and bump nothing.
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ __all__ = ["QUIET_TABLES", "SHARED", "DataStamp", "bump_sql", "read_stamps", "wr
 SHARED = 0
 """The stamp of shared data (any tenant's answer may depend on it)."""
 
-QUIET_TABLES = frozenset({"account_session", "api_token", "login_failure", "scheduled_run",
-                          "data_stamp"})
-"""Tables whose writes bump nothing."""
+QUIET_TABLES = frozenset({"login_failure", "scheduled_run", "data_stamp"})
+"""Tables whose writes bump nothing (the touch of a session or token on use passes
+``quiet=True`` instead: its other writes, a sign-in or a revocation, bump the shared
+stamp, which is what lets a process trust a credential it checked a moment ago)."""
 
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 _READ = re.compile(r"\s*(?:SELECT|PRAGMA|EXPLAIN|SHOW)\b", re.IGNORECASE)

@@ -108,11 +108,14 @@ _RESOLVE = (
 
 
 async def resolve_session(db: Database, token: str, *, now: datetime,
-                          policy: SessionPolicy) -> tuple[Principal | None, str | None]:
+                          policy: SessionPolicy, until: list[datetime] | None = None
+                          ) -> tuple[Principal | None, str | None]:
     """The principal of a session cookie value, or None and the reason it was refused.
 
     Reasons: ``session_unknown``, ``session_revoked``, ``session_expired``,
-    ``account_disabled``.
+    ``account_disabled``. A principal found appends to ``until`` the instant up to
+    which the same answer holds unless the shared data change (no touch due, not
+    expired; see :mod:`core.identity.credentials`).
     """
     if not token or len(token) > 100:
         return None, "session_unknown"
@@ -126,11 +129,15 @@ async def resolve_session(db: Database, token: str, *, now: datetime,
         return None, "session_expired"
     if not row["active"]:
         return None, "account_disabled"
-    if now - row["last_seen_at"] >= TOUCH_EVERY:
+    seen = row["last_seen_at"]
+    if now - seen >= TOUCH_EVERY:
+        seen = now
         async with db.transaction():
             await db.fetch(f'UPDATE "account_session" SET "last_seen_at" = {db.dialect.mark(1)} '
                            f'WHERE "id" = {db.dialect.mark(2)} RETURNING "id"',
-                           [now, row["id"]])
+                           [now, row["id"]], quiet=True)
+    if until is not None:
+        until.append(min(row["expires_at"], seen + min(TOUCH_EVERY, policy.idle)))
     return Principal(
         account_id=int(row["account_id"]), username=row["username"], name=row["name"],
         home_tenant=row["home_tenant"], via="session", session_id=int(row["id"]),

@@ -172,12 +172,15 @@ _RESOLVE = (
 )
 
 
-async def resolve_token(db: Database, token: str, *,
-                        now: datetime) -> tuple[Principal | None, str | None]:
+async def resolve_token(db: Database, token: str, *, now: datetime,
+                        until: list[datetime] | None = None
+                        ) -> tuple[Principal | None, str | None]:
     """The principal of a bearer token, or None and the reason it was refused.
 
     Reasons: ``token_invalid`` (malformed or unknown), ``token_revoked``,
-    ``token_expired``, ``account_disabled``.
+    ``token_expired``, ``account_disabled``. A principal found appends to ``until``
+    the instant up to which the same answer holds unless the shared data change (no
+    touch due, not expired; see :mod:`core.identity.credentials`).
     """
     if not _FORMAT.match(token):
         return None, "token_invalid"
@@ -193,9 +196,13 @@ async def resolve_token(db: Database, token: str, *,
         return None, "account_disabled"
     last = row["last_used_at"]
     if last is None or now - last >= TOUCH_EVERY:
+        last = now
         async with db.transaction():
             await db.fetch(f'UPDATE "api_token" SET "last_used_at" = {db.dialect.mark(1)} '
-                           f'WHERE "id" = {db.dialect.mark(2)} RETURNING "id"', [now, row["id"]])
+                           f'WHERE "id" = {db.dialect.mark(2)} RETURNING "id"', [now, row["id"]],
+                           quiet=True)
+    if until is not None:
+        until.append(min(row["expires_at"], last + TOUCH_EVERY))
     return Principal(
         account_id=int(row["account_id"]), username=row["username"], name=row["name"],
         home_tenant=row["home_tenant"], via="token", token_tenant=row["scope_tenant"],

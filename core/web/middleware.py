@@ -5,7 +5,9 @@
 cookie) or to None, and ``scope["auth"]`` to None or the reason presented
 credentials were refused (``session_expired``, ``token_revoked``...), so the
 guard can answer 401 with a precise message. It costs one indexed query
-when credentials are presented and none otherwise.
+when credentials are presented and none otherwise (none either on a route whose
+answers are kept, :mod:`core.web.read_cache`, for a credential checked a
+moment ago: see :mod:`core.identity.credentials`).
 
 A session-authenticated request with an unsafe method must echo the
 session's CSRF token: in the ``X-CSRF-Token`` header (htmx sends it), or for
@@ -22,6 +24,7 @@ double-submit check).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -41,6 +44,7 @@ from core.identity.sessions import (
 )
 from core.identity.tokens import resolve_token
 from core.runtime import Runtime
+from core.web import read_cache
 
 __all__ = [
     "CSRF_MESSAGE",
@@ -84,24 +88,40 @@ def cookie_value(header: str, name: str) -> str | None:
     return None
 
 
-async def identify(runtime: Runtime, authorization: str | None,
-                   cookie: str | None) -> tuple[Principal | None, str | None]:
+async def identify(runtime: Runtime, authorization: str | None, cookie: str | None,
+                   shared: int | None = None) -> tuple[Principal | None, str | None]:
     """The principal of a request's credentials, or None and why they were refused.
 
     A ``Bearer`` header wins over the cookie; a bad bearer token makes the
-    request anonymous rather than falling back to the cookie.
+    request anonymous rather than falling back to the cookie. Given the shared
+    data stamp just read (``shared``), a credential resolved a moment ago under
+    the same stamp is trusted without the database (:mod:`core.identity.credentials`).
     """
     now = runtime.clock.now()
+    token: str | None = None
     if authorization:
         scheme, _, credentials = authorization.partition(" ")
         if scheme.lower() == "bearer":
-            return await resolve_token(runtime.db, credentials.strip(), now=now)
-    token = (cookie_value(cookie, cookie_name(COOKIE, runtime.settings.port))
-             if cookie else None)
-    if not token:
-        return None, None
-    policy = SessionPolicy.from_settings(runtime.settings)
-    return await resolve_session(runtime.db, token, now=now, policy=policy)
+            token, key = credentials.strip(), "token:"
+    if token is None:
+        token = (cookie_value(cookie, cookie_name(COOKIE, runtime.settings.port))
+                 if cookie else None)
+        if not token:
+            return None, None
+        key = "session:"
+    key += token
+    if shared is not None and (known := runtime.credentials.get(key, shared, now)):
+        return known, None
+    until: list[datetime] = []
+    if key.startswith("token:"):
+        principal, reason = await resolve_token(runtime.db, token, now=now, until=until)
+    else:
+        policy = SessionPolicy.from_settings(runtime.settings)
+        principal, reason = await resolve_session(runtime.db, token, now=now, policy=policy,
+                                                  until=until)
+    if principal is not None and shared is not None and until:
+        runtime.credentials.put(key, principal, shared, until[0])
+    return principal, reason
 
 
 class IdentityMiddleware:
@@ -121,8 +141,11 @@ class IdentityMiddleware:
         method: str = scope["method"]
         headers = _headers(scope)
         runtime: Runtime = scope["app"].state.runtime
+        # A route whose answers are kept reads its data stamps first (one round trip
+        # with the policy version): then a credential checked a moment ago needs none.
+        shared = await read_cache.prepare(scope)
         principal, reason = await identify(runtime, headers.get("authorization"),
-                                           headers.get("cookie"))
+                                           headers.get("cookie"), shared)
         scope["user"] = principal
         scope["auth"] = reason
         if (principal is not None and principal.via == "session"

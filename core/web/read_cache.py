@@ -14,7 +14,11 @@ response cache). Its answer is kept under a key made of:
 
 Every request still passes the identity middleware and every guard (a
 revoked token, a disabled account or a withdrawn role is refused as before);
-only the handler's work (queries, rows to JSON or HTML) is saved. Only a
+only the handler's work (queries, rows to JSON or HTML) is saved. The stamps
+are read first, by the identity middleware, in one round trip with the
+policy version, so a credential checked a moment ago under the same shared
+stamp costs nothing more (:mod:`core.identity.credentials`): a hit costs one
+small indexed read. Only a
 ``200`` is kept, only for a GET of a tenant route, and only for a person the
 route's actions allow tenant-wide (liaisons and team members, whose answers
 depend on their place, are always answered afresh) or for the desk. An entry
@@ -33,9 +37,8 @@ from typing import Any
 from litestar import Request
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 from litestar.stores.base import Store
-from litestar.types import HTTPScope
+from litestar.types import HTTPScope, Scope
 
 from core.authz.roles import PRESENCE_ACTIONS
 from core.db.stamps import read_stamps
@@ -134,39 +137,41 @@ class AnswerStore(Store):
             self._bytes -= len(entry[0])
 
 
-def _cacheable(connection: ASGIConnection[Any, Any, Any, Any],
-               handler: BaseRouteHandler) -> bool:
-    return (bool(getattr(handler, "cache", False)) and connection.scope.get("method") == "GET"
-            and "tenant" in connection.path_params
-            and isinstance(connection.scope.get("user"), Principal))
+async def prepare(scope: Scope) -> int | None:
+    """First thing for a GET of a cached tenant route (the identity middleware calls it):
+    read the tenant's and the shared data stamps, and on PostgreSQL the policy version
+    with them (one round trip), bringing the authorization index up to date so the
+    guard need not read it again.
 
-
-async def prepare(connection: ASGIConnection[Any, Any, Any, Any],
-                  handler: BaseRouteHandler) -> None:
-    """Before the guards of a cached route: read the tenant's and the shared data stamps,
-    and on PostgreSQL the policy version with them (one round trip), bringing the
-    authorization index up to date with it so the guard need not read it again."""
-    if not _cacheable(connection, handler):
-        return
-    runtime = runtime_of(connection.app.state)
-    tenant = await runtime.tenants.get(str(connection.path_params["tenant"]))
+    Returns:
+        The shared stamp (credentials checked under it may be trusted again), or None
+        when the route keeps no answers.
+    """
+    handler = scope.get("route_handler")
+    params = scope.get("path_params") or {}
+    if (scope.get("method") != "GET" or "tenant" not in params
+            or not getattr(handler, "cache", False)):
+        return None
+    runtime = runtime_of(scope["app"].state)
+    tenant = await runtime.tenants.get(str(params["tenant"]))
     if tenant is None:
-        return  # the guard answers 404
+        return None  # the guard answers 404
     db = runtime.db
     tenant_stamp, shared_stamp, policy = await read_stamps(db, tenant.id, policy=db.postgres)
     if policy is not None:
         await runtime.authz.follow(policy)
-        connection.scope[FOLLOWED] = True  # type: ignore[literal-required]
-    connection.scope[_STAMPS] = (tenant.id, tenant_stamp, shared_stamp)  # type: ignore[literal-required]
+        scope[FOLLOWED] = True  # type: ignore[literal-required]
+    scope[_STAMPS] = (tenant.id, tenant_stamp, shared_stamp)  # type: ignore[literal-required]
+    return shared_stamp
 
 
 def admit(connection: ASGIConnection[Any, Any, Any, Any], actions: list[str]) -> None:
     """After the guards passed: name the answer's key when it may be cached (see the
     module doc for who qualifies); ``actions`` are the route's actions."""
     stamps = connection.scope.get(_STAMPS)
-    if stamps is None:
+    principal = connection.scope.get("user")
+    if stamps is None or not isinstance(principal, Principal):
         return
-    principal: Principal = connection.scope["user"]
     runtime = runtime_of(connection.app.state)
     code = str(connection.path_params["tenant"])
     if not all(a in PRESENCE_ACTIONS or runtime.authz.allows(principal.username, code, a)

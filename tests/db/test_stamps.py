@@ -73,8 +73,13 @@ async def test_shared_and_quiet_tables(db: Database, tenant_ids: dict[str, int])
     await db.fetch('UPDATE "account" SET "name" = "name" WHERE "id" = -1')
     shared = await _stamps(db, one)
     assert shared == (before[0], before[1] + 1)
-    # Sessions and token use change no answer.
-    await db.fetch('UPDATE "api_token" SET "last_used_at" = NULL WHERE "id" = -1')
+    # A credential's touch on use changes no answer; scheduled runs neither.
+    await db.fetch('UPDATE "api_token" SET "last_used_at" = NULL WHERE "id" = -1', quiet=True)
+    await db.fetch('DELETE FROM "scheduled_run" WHERE "id" = -1')
+    assert await _stamps(db, one) == shared
+    # Its revocation does: a process trusting it a moment ago asks the database again.
+    await db.fetch('UPDATE "api_token" SET "revoked_at" = NULL WHERE "id" = -1')
+    shared = (shared[0], shared[1] + 1)
     assert await _stamps(db, one) == shared
     # A tenant table written with no tenant known: the shared stamp, to be safe.
     async with db.transaction():

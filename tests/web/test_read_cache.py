@@ -191,6 +191,35 @@ async def test_refused_credentials_and_roles_are_refused_although_an_answer_is_k
     assert refused.status_code == 401 and "停用" in refused.json()["detail"]
 
 
+async def test_a_credential_is_trusted_again_until_the_shared_data_change(
+        app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]) -> None:
+    acting, username = await acting_as(app, client, database, "office_staff", "ta.one")
+    org = await _an_org(database, tenant_ids)
+    mark = database.dialect.mark
+    by_account = (f'WHERE "account" = (SELECT "id" FROM "account" '
+                  f'WHERE "username" = {mark(2)})')
+
+    async def reset() -> None:  # through the data layer: bumps the shared stamp
+        await database.fetch(f'UPDATE "api_token" SET "revoked_at" = {mark(1)} {by_account}',
+                             [None, username])
+
+    async def steps() -> tuple[int, int, int]:
+        first = (await acting.get(ORGS)).status_code
+        await _raw_write(database, 'UPDATE "api_token" SET "revoked_at" = "created_at" '
+                         'WHERE "account" = (SELECT "id" FROM "account" WHERE "username" = $1)',
+                         username)
+        # A kept route trusts the token it checked under the same stamps; any other
+        # route asks the database.
+        return (first, (await acting.get(ORGS)).status_code,
+                (await acting.get(f"/t/ta.one/api/orgs/{org['id']}")).status_code)
+
+    assert await _undisturbed(app, reset, steps) == (200, 200, 401)
+    # The revocation written through the data layer is seen by every route.
+    await database.fetch(f'UPDATE "api_token" SET "revoked_at" = "created_at" {by_account}'
+                         .replace(mark(2), mark(1)), [username])
+    assert (await acting.get(ORGS)).status_code == 401
+
+
 @pytest.mark.postgres
 async def test_a_role_withdrawn_by_another_process_is_refused_next(
         app: Litestar, client: Client, database: Database) -> None:
