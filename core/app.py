@@ -60,6 +60,9 @@ def _route_handlers(plugins: Plugins) -> list[Any]:
     return handlers
 
 
+_CACHED_ROUTE_ACTIONS: dict[Any, list[str]] = {}
+
+
 async def _app_guards(connection: ASGIConnection[Any, Any, Any, Any],
                       handler: BaseRouteHandler) -> None:
     """The app's guards in order, as one guard: litestar copies the handler for each
@@ -70,7 +73,10 @@ async def _app_guards(connection: ASGIConnection[Any, Any, Any, Any],
     for guard in (authorize, plugin_enabled_guard, refuse_nul, strict_json_body):
         await guard(connection, handler)
     if getattr(handler, "cache", False):
-        read_cache.admit(connection, route_actions(handler))
+        actions = _CACHED_ROUTE_ACTIONS.get(handler.fn)
+        if actions is None:  # litestar hands each guard call a copy: key on the function
+            actions = _CACHED_ROUTE_ACTIONS[handler.fn] = route_actions(handler)
+        read_cache.admit(connection, actions)
 
 
 def create_app(settings: Settings | None = None, plugins: Plugins | None = None) -> Litestar:

@@ -29,6 +29,7 @@ after a commit), and the store keeps at most :data:`MAX_ENTRIES` answers and
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from datetime import timedelta
@@ -46,6 +47,7 @@ from core.identity.principal import Principal
 from core.runtime import runtime_of
 
 __all__ = [
+    "COALESCE_SECONDS",
     "FOLLOWED",
     "MAX_BYTES",
     "MAX_ENTRIES",
@@ -61,30 +63,40 @@ READ_CACHE_SECONDS = 300
 """How long a cached answer may live at most."""
 MAX_ENTRIES = 2_000
 MAX_BYTES = 64 * 1024 * 1024
+COALESCE_SECONDS = 10.0
+"""How long a request waits for the same answer another request is computing."""
 STORE = "response_cache"
 """The name of the store in the app's store registry."""
 FOLLOWED = "xuncha.policy_followed"
 """Scope key: the authorization index was brought up to date for this request already."""
 _STAMPS = "xuncha.read_stamps"
 _KEY = "xuncha.read_key"
+_UNADMITTED = "-"
 
 
 class AnswerStore(Store):
-    """An in-memory store bounded by entries and bytes, least recently used out first."""
+    """An in-memory store bounded by entries and bytes, least recently used out first.
 
-    __slots__ = ("_bytes", "_entries", "max_bytes", "max_entries")
+    Requests for the same missing answer coalesce: the first to miss computes it,
+    the others wait (up to :data:`COALESCE_SECONDS`) and are given what it keeps; if
+    it keeps nothing (not a 200) they compute their own.
+    """
+
+    __slots__ = ("_bytes", "_entries", "_pending", "max_bytes", "max_entries")
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._entries: OrderedDict[str, tuple[bytes, float | None]] = OrderedDict()
         self._bytes = 0
+        self._pending: dict[str, asyncio.Future[bytes | None]] = {}
 
     async def set(self, key: str, value: str | bytes,
                   expires_in: int | timedelta | None = None) -> None:
         """Keep ``value`` under ``key`` for ``expires_in`` seconds (or until pushed out)."""
         data = value.encode() if isinstance(value, str) else value
         if len(data) > self.max_bytes:
+            self.release(key)
             return
         seconds = expires_in.total_seconds() if isinstance(expires_in, timedelta) else expires_in
         self._drop(key)
@@ -92,18 +104,34 @@ class AnswerStore(Store):
         self._bytes += len(data)
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             self._drop(next(iter(self._entries)))
+        self.release(key, data)
+
+    def release(self, key: str, data: bytes | None = None) -> None:
+        """Wake the requests waiting for ``key``'s answer (None: compute your own)."""
+        waiting = self._pending.pop(key, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(data)
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
         """The value under ``key`` if present and not expired (``renew_for`` is ignored:
         an answer never lives longer than it was given)."""
         entry = self._entries.get(key)
-        if entry is None:
+        if entry is not None and (entry[1] is None or entry[1] > time.monotonic()):
+            self._entries.move_to_end(key)
+            return entry[0]
+        self._drop(key)
+        if key.startswith(_UNADMITTED):
             return None
-        if entry[1] is not None and entry[1] <= time.monotonic():
-            self._drop(key)
+        waiting = self._pending.get(key)
+        if waiting is None:  # this request computes the answer
+            self._pending[key] = asyncio.get_running_loop().create_future()
             return None
-        self._entries.move_to_end(key)
-        return entry[0]
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiting), COALESCE_SECONDS)
+        except TimeoutError:
+            if self._pending.get(key) is waiting:
+                del self._pending[key]
+            return None
 
     async def delete(self, key: str) -> None:
         """Forget ``key``."""
@@ -116,7 +144,8 @@ class AnswerStore(Store):
 
     async def exists(self, key: str) -> bool:
         """Whether ``key`` holds a live value."""
-        return await self.get(key) is not None
+        entry = self._entries.get(key)
+        return entry is not None and (entry[1] is None or entry[1] > time.monotonic())
 
     async def expires_in(self, key: str) -> int | None:
         """Seconds ``key`` has left, None when absent or without expiry."""
@@ -189,11 +218,19 @@ def admit(connection: ASGIConnection[Any, Any, Any, Any], actions: list[str]) ->
 def _key(request: Request[Any, Any, Any]) -> str:
     key = request.scope.get(_KEY)
     # A request not admitted looks up a key nothing is stored under.
-    return key if isinstance(key, str) else f"-{id(request.scope)}"
+    return key if isinstance(key, str) else f"{_UNADMITTED}{id(request.scope)}"
 
 
 def _keep(scope: HTTPScope, status: int) -> bool:
-    return status == 200 and isinstance(scope.get(_KEY), str)
+    key = scope.get(_KEY)
+    if not isinstance(key, str):
+        return False
+    if status != 200:  # nothing to keep: whoever waits for it computes their own
+        store = scope["app"].stores.get(STORE)
+        if isinstance(store, AnswerStore):
+            store.release(key)
+        return False
+    return True
 
 
 def cache_config() -> ResponseCacheConfig:

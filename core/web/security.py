@@ -11,7 +11,6 @@ not second-guess media types (an uploaded file is never sniffed into HTML).
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "security_headers"]
@@ -34,10 +33,15 @@ SECURITY_HEADERS = {
 }
 
 
+_RAW = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in SECURITY_HEADERS.items()]
+_NAMES = frozenset(name for name, _ in _RAW)
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
     """App ``before_send`` hook: set the headers on each response's start message."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in SECURITY_HEADERS.items():
-        headers[name] = value  # replaces a handler's own copy: one value each
+    # One pass: a handler's own copy is replaced (one value each).
+    headers = message.get("headers") or []
+    message["headers"] = [*(h for h in headers if h[0].lower() not in _NAMES), *_RAW]

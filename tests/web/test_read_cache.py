@@ -9,6 +9,7 @@ refused on the next request although its answer is kept.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -259,3 +260,21 @@ async def test_the_store_keeps_its_bounds() -> None:
     assert await store.get("big") is None
     await store.set("short", b"x", expires_in=0)
     assert await store.get("short") is None and not await store.exists("short")
+
+
+async def test_requests_for_the_same_missing_answer_wait_for_the_first() -> None:
+    store = AnswerStore()
+    assert await store.get("k") is None  # the first computes
+    waiter = asyncio.create_task(store.get("k"))
+    await asyncio.sleep(0.01)
+    assert not waiter.done()
+    await store.set("k", b"answer")
+    assert await waiter == b"answer"
+    # Nothing kept (a 403, an error): the waiters compute their own.
+    assert await store.get("j") is None
+    waiter = asyncio.create_task(store.get("j"))
+    await asyncio.sleep(0.01)
+    store.release("j")
+    assert await waiter is None
+    # Requests not admitted never wait.
+    assert await store.get("-1") is None and await store.get("-1") is None
