@@ -18,13 +18,15 @@ only the handler's work (queries, rows to JSON or HTML) is saved. The stamps
 are read first, by the identity middleware, in one round trip with the
 policy version, so a credential checked a moment ago under the same shared
 stamp costs nothing more (:mod:`core.identity.credentials`): a hit costs one
-small indexed read. Only a
-``200`` is kept, only for a GET of a tenant route, and only for a person the
-route's actions allow tenant-wide (liaisons and team members, whose answers
-depend on their place, are always answered afresh) or for the desk. An entry
-also expires after :data:`READ_CACHE_SECONDS` (a stamp bump lost in a crash
-after a commit), and the store keeps at most :data:`MAX_ENTRIES` answers and
-:data:`MAX_BYTES` bytes, dropping the least recently used.
+small indexed read.
+
+Only a ``200`` is kept, only for a GET of a tenant route, and only for a
+person the route's actions allow tenant-wide (liaisons and team members,
+whose answers depend on their place, are always answered afresh) or for the
+desk. An entry also expires after :data:`READ_CACHE_SECONDS` (a stamp bump
+lost in a crash after a commit), and the store keeps at most
+:data:`MAX_ENTRIES` answers and :data:`MAX_BYTES` bytes, dropping the least
+recently used.
 """
 
 from __future__ import annotations
