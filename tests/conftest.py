@@ -63,6 +63,10 @@ def pytest_configure(config: pytest.Config) -> None:
             pytest.exit(message, returncode=0)
 
 
+# Hundreds of accounts are made and signed in here: cheap argon2id parameters (read on the
+# first hash; CLI subprocesses inherit it).
+os.environ.setdefault("XUNCHA_TEST_FAST_PASSWORDS", "1")
+
 ONCE = os.environ.get("XUNCHA_TEST_ONCE") == "1"
 """CI sets it: a test marked ``once_on(backend)`` then runs on that backend only."""
 

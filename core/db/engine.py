@@ -85,12 +85,15 @@ class _KeptOpenTransaction(SQLiteTransaction):
 class KeptOpenSQLiteEngine(SQLiteEngine):
     """SQLite engine keeping two connections open (reader and writer)."""
 
-    __slots__ = ("_conns", "_lock")
+    __slots__ = ("_conns", "_lock", "_stopped")
 
     def __init__(self, path: str, **kwargs: Any) -> None:
         super().__init__(path=path, timeout=10.0, **kwargs)
         self._conns: dict[str, aiosqlite.Connection] = {}
         self._lock: asyncio.Lock | None = None
+        # Set by close(): a task outliving its database's stop must not reopen a
+        # connection (its worker thread would outlive the process's work).
+        self._stopped = False
         # One context variable per engine instance; piccolo names it by path,
         # which would let two engines on the same file share a transaction.
         self.current_transaction = contextvars.ContextVar(
@@ -107,6 +110,8 @@ class KeptOpenSQLiteEngine(SQLiteEngine):
     async def _open(self, role: str) -> aiosqlite.Connection:
         conn = self._conns.get(role)
         if conn is None:
+            if self._stopped:
+                raise sqlite3.OperationalError("数据库连接已关闭")
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(**self.connection_kwargs)
             conn.row_factory = dict_factory  # type: ignore[assignment]
@@ -159,8 +164,14 @@ class KeptOpenSQLiteEngine(SQLiteEngine):
             engine=self, transaction_type=transaction_type, allow_nested=allow_nested
         )
 
+    def reopen(self) -> None:
+        """Let a stopped engine open connections again (``start_engine``)."""
+        self._stopped = False
+
     async def close(self) -> None:
-        """Close the kept-open connections (and their threads)."""
+        """Close the kept-open connections (and their threads); until :meth:`reopen`,
+        nothing opens new ones."""
+        self._stopped = True
         conns, self._conns = self._conns, {}
         for conn in conns.values():
             await conn.close()
@@ -199,6 +210,7 @@ async def start_engine(engine: Engine[Any], pool_size: int = 10) -> None:
             if engine.pool is None:
                 engine.pool = await _create_pool(engine, pool_size)
         elif isinstance(engine, KeptOpenSQLiteEngine):
+            engine.reopen()
             await engine.reader()
     except (TimeoutError, OSError, sqlite3.Error) as exc:
         raise ConnectionError(f"无法连接数据库：{exc}") from exc

@@ -9,9 +9,10 @@ instead of stalling the event loop for every other request.
 from __future__ import annotations
 
 import asyncio
+import os
 from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 __all__ = [
@@ -30,18 +31,28 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
 """Longest password accepted (hashing cost does not depend on it, typing does)."""
 
-_hasher = PasswordHasher()
+FAST_FOR_TESTS = "XUNCHA_TEST_FAST_PASSWORDS"
+"""Environment variable: ``1`` makes hashing cheap (argon2id still, with argon2-cffi's
+``CHEAPEST`` profile). The test suite sets it, hundreds of accounts being made and signed
+in there; nothing else may."""
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    if os.environ.get(FAST_FOR_TESTS) == "1":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
 
 
 def hash_password(password: str) -> str:
     """The argon2id hash of ``password`` (``$argon2id$...``)."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
     """Whether ``password`` matches ``stored_hash``; a malformed hash never matches."""
     try:
-        return _hasher.verify(stored_hash, password)
+        return _hasher().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -49,14 +60,14 @@ def verify_password(stored_hash: str, password: str) -> bool:
 def needs_rehash(stored_hash: str) -> bool:
     """Whether the hash was made with other parameters than today's (rehash on login)."""
     try:
-        return _hasher.check_needs_rehash(stored_hash)
+        return _hasher().check_needs_rehash(stored_hash)
     except (InvalidHashError, ValueError):
         return True
 
 
 @cache
 def _dummy_hash() -> str:
-    return _hasher.hash("xuncha-timing-equaliser")
+    return _hasher().hash("xuncha-timing-equaliser")
 
 
 async def hash_password_async(password: str) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
+from core.identity import passwords
 from core.identity.passwords import (
+    FAST_FOR_TESTS,
     hash_password,
     needs_rehash,
     password_problem,
@@ -56,3 +58,16 @@ def test_policy_refusals_in_chinese(password: str, reason: str) -> None:
 def test_policy_accepts_letters_and_digits() -> None:
     assert password_problem("Xuncha2026pass", "zhangsan") is None
     assert password_problem("巡察工作平台密码2026", "zhangsan") is None  # Chinese letters count
+
+
+def test_production_hashes_use_the_rfc_9106_low_memory_profile(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite hashes cheaply (``XUNCHA_TEST_FAST_PASSWORDS``); without it, 64 MiB."""
+    monkeypatch.delenv(FAST_FOR_TESTS, raising=False)
+    passwords._hasher.cache_clear()
+    try:
+        assert "m=65536,t=3,p=4" in hash_password("Correct9horse")
+    finally:
+        monkeypatch.undo()
+        passwords._hasher.cache_clear()
+    assert "m=65536" not in hash_password("Correct9horse")
