@@ -3,6 +3,7 @@ refused rows and nothing half-imported, the round trip, the page and the CLI."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
@@ -129,28 +130,30 @@ async def test_the_import_page(tc: Client) -> None:
     assert download.status_code == 200 and download.content[:2] == b"PK"
 
 
-def test_the_cli_imports_and_exports(tmp_path: Path, talent_db: RunDatabase, tc: Client
-                                     ) -> None:
+async def test_the_cli_imports_and_exports(tmp_path: Path, talent_db: RunDatabase, tc: Client
+                                           ) -> None:
+    """The commands run while the app's loop goes on (a blocked loop would hold whatever
+    SQLite write its background work had begun, and the command would find it locked)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("XUNCHA_")}
     env.update(XUNCHA_HOME=str(tmp_path), XUNCHA_DATABASE_URL=talent_db.app_url,
                XUNCHA_DATABASE_ADMIN_URL=talent_db.admin_url)
 
-    def xuncha(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([XUNCHA, *args], env=env, capture_output=True, text=True,
-                              timeout=120, cwd=REPO)
+    async def xuncha(*args: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(subprocess.run, [XUNCHA, *args], env=env,
+                                       capture_output=True, text=True, timeout=120, cwd=REPO)
 
     good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
     good.write_bytes(workbook([line("范命令", "fan.cli")]))
     bad.write_bytes(workbook([line("范命令", "fan.cli", 入党时间="明年")]))
-    refused = xuncha("talent", "import", "--tenant", B, str(bad))
+    refused = await xuncha("talent", "import", "--tenant", B, str(bad))
     assert refused.returncode == 1 and "第 2 行（范命令）：入党时间“明年”不是日期" in refused.stderr
-    imported = xuncha("talent", "import", "--tenant", B, str(good))
+    imported = await xuncha("talent", "import", "--tenant", B, str(good))
     assert imported.returncode == 0, imported.stderr
     assert "导入完成：新增入库 1 人" in imported.stdout
     out = tmp_path / "out.xlsx"
-    exported = xuncha("talent", "export", "--tenant", B, str(out))
+    exported = await xuncha("talent", "export", "--tenant", B, str(out))
     assert exported.returncode == 0, exported.stderr
     names = [r[1] for r in load_workbook(out).worksheets[0].iter_rows(values_only=True)]
     assert "范命令" in names
-    unknown = xuncha("talent", "export", "--tenant", "no.such", str(out))
+    unknown = await xuncha("talent", "export", "--tenant", "no.such", str(out))
     assert unknown.returncode == 2 and "机构 no.such 不存在" in unknown.stderr
