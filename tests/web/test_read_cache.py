@@ -119,18 +119,20 @@ async def test_a_write_by_another_process_shows_on_the_next_request(
         "        await db.stop()\n"
         "asyncio.run(main())\n")
 
-    def rename(name: str) -> None:
-        done = subprocess.run([sys.executable, "-c", script, settings.database_admin_url,
-                               str(tenant_ids["ta.one"]), str(org["id"]), name],
-                              cwd=REPO, capture_output=True, text=True, timeout=120)
+    async def rename(name: str) -> None:
+        # Off the loop: a blocked loop would hold whatever SQLite write the app had begun.
+        done = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-c", script, settings.database_admin_url,
+                             str(tenant_ids["ta.one"]), str(org["id"]), name],
+            cwd=REPO, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and "not bumped" not in done.stderr, done.stderr
 
     assert _names(await client.get(ORGS))[org["id"]] == org["name"]
     try:
-        rename("另一进程的改名")
+        await rename("另一进程的改名")
         assert _names(await client.get(ORGS))[org["id"]] == "另一进程的改名"
     finally:
-        rename(org["name"])
+        await rename(org["name"])
     assert _names(await client.get(ORGS))[org["id"]] == org["name"]
 
 
