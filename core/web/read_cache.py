@@ -199,8 +199,9 @@ async def prepare(scope: Scope) -> int | None:
 def admit(connection: ASGIConnection[Any, Any, Any, Any], actions: list[str]) -> None:
     """After the guards passed: name the answer's key when it may be cached (see the
     module doc for who qualifies); ``actions`` are the route's actions."""
-    stamps = connection.scope.get(_STAMPS)
-    principal = connection.scope.get("user")
+    scope = connection.scope
+    stamps = scope.get(_STAMPS)
+    principal = scope.get("user")
     if stamps is None or not isinstance(principal, Principal):
         return
     runtime = runtime_of(connection.app.state)
@@ -208,13 +209,12 @@ def admit(connection: ASGIConnection[Any, Any, Any, Any], actions: list[str]) ->
     if not all(a in PRESENCE_ACTIONS or runtime.authz.allows(principal.username, code, a)
                for a in actions):
         return
-    scope = connection.scope
-    headers = dict(scope["headers"])
+    htmx = next((value for name, value in scope["headers"] if name == b"hx-request"), None)
     minute = runtime.clock.now().replace(second=0, microsecond=0).isoformat()
-    connection.scope[_KEY] = repr((  # type: ignore[literal-required]
+    scope[_KEY] = repr((  # type: ignore[literal-required]
         stamps, principal.account_id, principal.via, principal.token_tenant,
         principal.session_id, scope["path"], scope.get("query_string", b""),
-        headers.get(b"hx-request"), minute))
+        htmx, minute))
 
 
 def _key(request: Request[Any, Any, Any]) -> str:

@@ -33,11 +33,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from bench_data import (
     COUNTY,
@@ -49,7 +49,7 @@ from bench_data import (
     write_tenant_tree,
 )
 
-__all__ = ["WrkResult", "api_token", "main", "parse_wrk"]
+__all__ = ["WrkResult", "api_token", "main", "parse_wrk", "run_backends", "wrk_options"]
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parents[1]
@@ -62,6 +62,9 @@ TARGETS = {"sqlite": 0.25, "postgres": 0.35}
 DEFAULT_PG_DSN = os.environ.get(
     "XUNCHA_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test"
 )
+
+
+T = TypeVar("T")
 
 
 class BenchError(RuntimeError):
@@ -417,15 +420,48 @@ def print_table(results: Sequence[BackendResult]) -> None:
               f"{f'{r.ours.p50_ms:.2f}/{r.ours.p99_ms:.2f}':>16}")
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def wrk_options(parser: argparse.ArgumentParser, warmup: int = 3) -> None:
+    """The options of every benchmark loading our app and the bare floor with wrk."""
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32, help="wrk -c")
     parser.add_argument("--rounds", type=int, default=2, help="alternate bare/ours this often")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before measuring")
+    parser.add_argument("--warmup", type=int, default=warmup,
+                        help="seconds of wrk before measuring")
     parser.add_argument("--pg-dsn", default=DEFAULT_PG_DSN, help="PostgreSQL admin DSN")
+
+
+def run_backends(choice: str, bench: Callable[[str], T],
+                 report: Callable[[list[T]], None]) -> tuple[list[T], int]:
+    """Run ``bench`` for each backend ``choice`` names (``sqlite``, ``postgres``, ``both``)
+    and ``report`` what ran, also after a failure or an interruption (SIGTERM included).
+
+    Returns:
+        The results and the status: 0, 2 when setup or a check failed (said on
+        stderr), 130 when interrupted.
+    """
+    signal.signal(signal.SIGTERM, _terminate)
+    backends = ("sqlite", "postgres") if choice == "both" else (choice,)
+    results: list[T] = []
+    try:
+        for backend in backends:
+            results.append(bench(backend))
+    except RuntimeError as exc:  # BenchError, or bench_data's checks
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return results, 2
+    except KeyboardInterrupt:
+        print("interrupted; cleaned up", file=sys.stderr)
+        return results, 130
+    finally:
+        if results:
+            report(results)
+    return results, 0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    wrk_options(parser)
     parser.add_argument("--profile", metavar="PREFIX",
                         help="after measuring, py-spy our app under load to PREFIX.<backend>.txt")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -439,21 +475,10 @@ def _terminate(signum: int, frame: FrameType | None) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; returns the exit status."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
-    results: list[BackendResult] = []
-    try:
-        for backend in backends:
-            results.append(bench_backend(backend, args))
-    except RuntimeError as exc:  # BenchError, or bench_data's checks
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; cleaned up", file=sys.stderr)
-        return 130
-    finally:
-        if results:
-            print_table(results)
+    status: int
+    results, status = run_backends(args.backend, lambda b: bench_backend(b, args), print_table)
+    if status:
+        return status
     return 1 if args.strict and not all(r.met for r in results) else 0
 
 

@@ -43,7 +43,6 @@ from bench_api import (
     BARE_PATH,
     BENCH_DIR,
     BIN,
-    DEFAULT_PG_DSN,
     OUR_PATH,
     PAGE,
     REPO,
@@ -53,9 +52,11 @@ from bench_api import (
     api_token,
     child_env,
     database_urls,
+    run_backends,
     run_wrk,
     verify_endpoint,
     wait_ready,
+    wrk_options,
 )
 from bench_data import (
     CITY,
@@ -392,40 +393,27 @@ def print_table(results: Sequence[tuple[DecisionResult, EndpointResult]]) -> Non
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    wrk_options(parser)
     parser.add_argument("--decisions", type=int, default=200_000)
     parser.add_argument("--casbin-sample", type=int, default=100,
                         help="decisions also asked of casbin's enforce (slow)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=32, help="wrk -c")
-    parser.add_argument("--rounds", type=int, default=2, help="alternate bare/ours this often")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before measuring")
-    parser.add_argument("--pg-dsn", default=DEFAULT_PG_DSN, help="PostgreSQL admin DSN")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; returns the exit status (2 when setup or a check failed)."""
     args = parse_args(argv)
-    backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
-    results: list[tuple[DecisionResult, EndpointResult]] = []
-    try:
-        for backend in backends:
-            results.append(bench_backend(backend, args))
-            decisions = results[-1][0]
-            if decisions.agreed != decisions.sample:
-                raise BenchError(f"the index disagrees with casbin on "
-                                 f"{decisions.sample - decisions.agreed} decisions")
-    except RuntimeError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; cleaned up", file=sys.stderr)
-        return 130
-    finally:
-        if results:
-            print_table(results)
-    return 0
+
+    def bench(backend: str) -> tuple[DecisionResult, EndpointResult]:
+        result = bench_backend(backend, args)
+        decisions = result[0]
+        if decisions.agreed != decisions.sample:
+            raise BenchError(f"the index disagrees with casbin on "
+                             f"{decisions.sample - decisions.agreed} decisions")
+        return result
+
+    status: int = run_backends(args.backend, bench, print_table)[1]
+    return status
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ import json
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -54,18 +53,18 @@ from bench_api import (
     BENCH_PASSWORD,
     BENCH_USER,
     BIN,
-    DEFAULT_PG_DSN,
     REPO,
     TARGETS,
     BenchError,
     Processes,
     WrkResult,
-    _terminate,
     api_token,
     child_env,
     fetch,
+    run_backends,
     run_wrk,
     wait_ready,
+    wrk_options,
 )
 from bench_data import DatabaseUrls, free_port, postgres_database
 from bench_workflow import COUNTY, load_county, tree
@@ -543,15 +542,10 @@ def print_table(results: Sequence[BackendResult]) -> None:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=32, help="wrk -c")
-    parser.add_argument("--rounds", type=int, default=2, help="alternate bare/ours this often")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before measuring")
+    wrk_options(parser, warmup=2)
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         choices=[e.name for e in ENDPOINTS],
                         help="these endpoints only")
-    parser.add_argument("--pg-dsn", default=DEFAULT_PG_DSN, help="PostgreSQL admin DSN")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder with the logs")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -561,22 +555,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; returns the exit status."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
     endpoints = [e for e in ENDPOINTS if not args.only or e.name in args.only]
-    backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
-    results: list[BackendResult] = []
-    try:
-        for backend in backends:
-            results.append(bench_backend(backend, args, endpoints))
-    except RuntimeError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; cleaned up", file=sys.stderr)
-        return 130
-    finally:
-        if results:
-            print_table(results)
+    status: int
+    results, status = run_backends(
+        args.backend, lambda b: bench_backend(b, args, endpoints), print_table)
+    if status:
+        return status
     missed = any(run.requests_per_second / r.runs["bare"].requests_per_second
                  < TARGETS[r.backend] for r in results for name, run in r.runs.items()
                  if name != "bare")

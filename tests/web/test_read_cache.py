@@ -70,6 +70,17 @@ async def _undisturbed(app: Litestar, reset: Callable[[], Awaitable[Any]],
     raise AssertionError("the minute turned or the app wrote five times in a row")
 
 
+def _revoke_sql(value: str, user: str) -> str:
+    """Set ``revoked_at`` of every token of the account named by the placeholder ``user``."""
+    return (f'UPDATE "api_token" SET "revoked_at" = {value} WHERE "account" = '
+            f'(SELECT "id" FROM "account" WHERE "username" = {user})')
+
+
+async def _rename(database: Database, org: dict[str, Any], name: str) -> None:
+    """Rename ``org`` through the data layer (bumps its tenant's stamp)."""
+    await database.tenant(org["tenant_id"]).update(Org, {"id": org["id"]}, {"name": name})
+
+
 async def _an_org(database: Database, tenant_ids: dict[str, int]) -> dict[str, Any]:
     rows = await database.tenant(tenant_ids["ta.one"]).list(Org, {"code": "T01V001"})
     return rows[0]
@@ -79,10 +90,9 @@ async def test_an_answer_is_kept_until_a_write_commits_through_the_data_layer(
         app: Litestar, client: Client, database: Database, settings: Settings,
         tenant_ids: dict[str, int]) -> None:
     org = await _an_org(database, tenant_ids)
-    session = database.tenant(tenant_ids["ta.one"])
 
     async def reset() -> None:
-        await session.update(Org, {"id": org["id"]}, {"name": org["name"]})
+        await _rename(database, org, org["name"])
 
     async def read_write_read() -> tuple[dict[int, str], dict[int, str]]:
         before = _names(await client.get(ORGS))
@@ -94,10 +104,10 @@ async def test_an_answer_is_kept_until_a_write_commits_through_the_data_layer(
         before, after = await _undisturbed(app, reset, read_write_read)
         assert after == before  # nothing bumped the stamp: the kept answer
         assert before[org["id"]] == org["name"]
-        await session.update(Org, {"id": org["id"]}, {"name": "经由数据层的改名"})
+        await _rename(database, org, "经由数据层的改名")
         assert _names(await client.get(ORGS))[org["id"]] == "经由数据层的改名"
     finally:
-        await session.update(Org, {"id": org["id"]}, {"name": org["name"]})
+        await reset()
     assert _names(await client.get(ORGS))[org["id"]] == org["name"]
 
 
@@ -143,8 +153,7 @@ async def test_an_answer_goes_to_nobody_else(
     staff, _ = await acting_as(app, client, database, "office_staff", "ta.one")
 
     async def reset() -> None:
-        await database.tenant(tenant_ids["ta.one"]).update(
-            Org, {"id": org["id"]}, {"name": org["name"]})
+        await _rename(database, org, org["name"])
 
     async def steps() -> tuple[dict[int, str], dict[int, str]]:
         mine = _names(await client.get(ORGS))
@@ -159,8 +168,7 @@ async def test_an_answer_goes_to_nobody_else(
         assert mine[org["id"]] == org["name"]
         assert theirs[org["id"]] == "只在库里的名字"
     finally:
-        await database.tenant(tenant_ids["ta.one"]).update(
-            Org, {"id": org["id"]}, {"name": org["name"]})
+        await reset()
     # Another tenant: only its own rows, kept or not.
     tb_ids = {r["id"] for r in await database.tenant(tenant_ids["tb"]).list(Org, limit=None)}
     for _ in range(2):
@@ -179,9 +187,7 @@ async def test_refused_credentials_and_roles_are_refused_although_an_answer_is_k
 
     acting, username = await acting_as(app, client, database, "office_staff", "ta.one")
     assert (await acting.get(ORGS)).status_code == 200
-    await database.fetch(f'UPDATE "api_token" SET "revoked_at" = "created_at" '
-                         f'WHERE "account" = (SELECT "id" FROM "account" '
-                         f'WHERE "username" = {database.dialect.mark(1)})', [username])
+    await database.fetch(_revoke_sql('"created_at"', database.dialect.mark(1)), [username])
     refused = await acting.get(ORGS)
     assert refused.status_code == 401 and "吊销" in refused.json()["detail"]
 
@@ -199,18 +205,13 @@ async def test_a_credential_is_trusted_again_until_the_shared_data_change(
     acting, username = await acting_as(app, client, database, "office_staff", "ta.one")
     org = await _an_org(database, tenant_ids)
     mark = database.dialect.mark
-    by_account = (f'WHERE "account" = (SELECT "id" FROM "account" '
-                  f'WHERE "username" = {mark(2)})')
 
     async def reset() -> None:  # through the data layer: bumps the shared stamp
-        await database.fetch(f'UPDATE "api_token" SET "revoked_at" = {mark(1)} {by_account}',
-                             [None, username])
+        await database.fetch(_revoke_sql("NULL", mark(1)), [username])
 
     async def steps() -> tuple[int, int, int]:
         first = (await acting.get(ORGS)).status_code
-        await _raw_write(database, 'UPDATE "api_token" SET "revoked_at" = "created_at" '
-                         'WHERE "account" = (SELECT "id" FROM "account" WHERE "username" = $1)',
-                         username)
+        await _raw_write(database, _revoke_sql('"created_at"', "$1"), username)
         # A kept route trusts the token it checked under the same stamps; any other
         # route asks the database.
         return (first, (await acting.get(ORGS)).status_code,
@@ -218,8 +219,7 @@ async def test_a_credential_is_trusted_again_until_the_shared_data_change(
 
     assert await _undisturbed(app, reset, steps) == (200, 200, 401)
     # The revocation written through the data layer is seen by every route.
-    await database.fetch(f'UPDATE "api_token" SET "revoked_at" = "created_at" {by_account}'
-                         .replace(mark(2), mark(1)), [username])
+    await database.fetch(_revoke_sql('"created_at"', mark(1)), [username])
     assert (await acting.get(ORGS)).status_code == 401
 
 
