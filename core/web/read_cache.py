@@ -9,7 +9,7 @@ response cache). Its answer is kept under a key made of:
   changes them, so the next request reads afresh;
 - who asks: the account and, for a web session, the session (a page carries
   its CSRF token); an answer is never given to anyone else;
-- the method, path and query, whether htmx asked for the live part only, and
+- the method, path and query, whether htmx asked (and for what), and
   the minute of the deployment's clock (to-dos that fall due by the clock).
 
 Every request still passes the identity middleware and every guard (a
@@ -19,6 +19,11 @@ are read first, by the identity middleware, in one round trip with the
 policy version, so a credential checked a moment ago under the same shared
 stamp costs nothing more (:mod:`core.identity.credentials`): a hit costs one
 small indexed read.
+
+An admitted answer carries an ETag derived from its key, with
+``Cache-Control: private, no-cache``: a browser (or htmx polling a live part)
+revalidates with ``If-None-Match`` and, while the key is the same, is answered
+``304`` right after the guards, without the store or the handler.
 
 Only a ``200`` is kept, only for a GET of a tenant route, and only for a
 person the route's actions allow tenant-wide (liaisons and team members,
@@ -32,21 +37,23 @@ recently used.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.connection import ASGIConnection
 from litestar.stores.base import Store
-from litestar.types import HTTPScope, Scope
+from litestar.types import HTTPScope, Message, Scope
 
 from core.authz.roles import PRESENCE_ACTIONS
 from core.db.stamps import read_stamps
 from core.identity.principal import Principal
 from core.runtime import runtime_of
+from core.web.pages.conditional import live_headers, matches, not_modified
 
 __all__ = [
     "COALESCE_SECONDS",
@@ -56,9 +63,12 @@ __all__ = [
     "READ_CACHE_SECONDS",
     "STORE",
     "AnswerStore",
+    "NotModified",
     "admit",
+    "answer_not_modified",
     "cache_config",
     "prepare",
+    "validator_headers",
 ]
 
 READ_CACHE_SECONDS = 300
@@ -73,6 +83,8 @@ FOLLOWED = "xuncha.policy_followed"
 """Scope key: the authorization index was brought up to date for this request already."""
 _STAMPS = "xuncha.read_stamps"
 _KEY = "xuncha.read_key"
+_ETAG = "xuncha.read_etag"
+_HTMX_HEADERS = frozenset({b"hx-request", b"hx-history-restore-request"})
 _UNADMITTED = "-"
 
 
@@ -209,12 +221,48 @@ def admit(connection: ASGIConnection[Any, Any, Any, Any], actions: list[str]) ->
     if not all(a in PRESENCE_ACTIONS or runtime.authz.allows(principal.username, code, a)
                for a in actions):
         return
-    htmx = next((value for name, value in scope["headers"] if name == b"hx-request"), None)
+    # Whether htmx asked, and for a history restore (a whole page): the layout differs.
+    htmx = [value for name, value in scope["headers"] if name in _HTMX_HEADERS]
     minute = runtime.clock.now().replace(second=0, microsecond=0).isoformat()
-    scope[_KEY] = repr((  # type: ignore[literal-required]
-        stamps, principal.account_id, principal.via, principal.token_tenant,
-        principal.session_id, scope["path"], scope.get("query_string", b""),
-        htmx, minute))
+    key = repr((stamps, principal.account_id, principal.via, principal.token_tenant,
+                principal.session_id, scope["path"], scope.get("query_string", b""),
+                htmx, minute))
+    etag = f'W/"{hashlib.blake2b(key.encode(), digest_size=16).hexdigest()}"'
+    held = next((value for name, value in scope["headers"] if name == b"if-none-match"), None)
+    if held is not None and matches(held.decode("latin-1"), etag):
+        raise NotModified(etag)
+    scope[_KEY] = key  # type: ignore[literal-required]
+    scope[_ETAG] = etag  # type: ignore[literal-required]
+
+
+class NotModified(Exception):
+    """Raised by :func:`admit`: the copy the client holds is the answer it would be given."""
+
+    def __init__(self, etag: str) -> None:
+        super().__init__(etag)
+        self.etag = etag
+
+
+def answer_not_modified(request: Request[Any, Any, Any], exc: NotModified) -> Response[bytes]:
+    """The app's handler of :class:`NotModified`: ``304`` with the same validators."""
+    return not_modified(exc.etag)
+
+
+_VALIDATORS = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+               for name, value in live_headers("").items() if name != "ETag"]
+
+
+async def validator_headers(message: Message, scope: Scope) -> None:
+    """App ``before_send`` hook: an admitted ``200`` (kept or computed) carries its ETag and
+    asks to be revalidated on every use, unless the handler said otherwise."""
+    etag = scope.get(_ETAG)
+    if (message["type"] != "http.response.start" or not isinstance(etag, str)
+            or message["status"] != 200):
+        return
+    headers = message.get("headers") or []
+    names = {name.lower() for name, _ in headers}
+    message["headers"] = [*headers, (b"etag", etag.encode("latin-1")),
+                          *(h for h in _VALIDATORS if h[0] not in names)]
 
 
 def _key(request: Request[Any, Any, Any]) -> str:

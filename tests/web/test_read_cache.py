@@ -280,3 +280,52 @@ async def test_requests_for_the_same_missing_answer_wait_for_the_first() -> None
     assert await waiter is None
     # Requests not admitted never wait.
     assert await store.get("-1") is None and await store.get("-1") is None
+
+
+async def test_a_client_holding_the_current_answer_is_answered_304(
+        app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]) -> None:
+    org = await _an_org(database, tenant_ids)
+    acting, username = await acting_as(app, client, database, "office_staff", "ta.one")
+
+    async def reset() -> None:
+        await _rename(database, org, org["name"])
+
+    async def steps() -> tuple[httpx.Response, httpx.Response, httpx.Response]:
+        first = await acting.get(ORGS)
+        again = await acting.get(ORGS, headers={"If-None-Match": first.headers["etag"]})
+        # The tester's own copy is not the staff member's: answered in full.
+        other = await client.get(ORGS, headers={"If-None-Match": first.headers["etag"]})
+        return first, again, other
+
+    try:
+        first, again, other = await _undisturbed(app, reset, steps)
+        assert first.status_code == 200 and first.headers["cache-control"] == "private, no-cache"
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == first.headers["etag"]
+        assert other.status_code == 200 and other.headers["etag"] != first.headers["etag"]
+        # A committed write changes the answer's validator: the old copy is answered in full.
+        await _rename(database, org, "改名之后")
+        changed = await acting.get(ORGS, headers={"If-None-Match": first.headers["etag"]})
+        assert changed.status_code == 200 and _names(changed)[org["id"]] == "改名之后"
+        assert changed.headers["etag"] != first.headers["etag"]
+    finally:
+        await reset()
+    # The guards come first: a withdrawn role is refused whatever copy is held.
+    current = (await acting.get(ORGS)).headers["etag"]
+    await app.state.runtime.authz.revoke(username, "office_staff", "ta.one")
+    assert (await acting.get(ORGS, headers={"If-None-Match": current})).status_code == 403
+
+
+async def test_people_whose_answers_depend_on_their_place_get_no_kept_answer(
+        app: Litestar, client: Client, database: Database, tenant_ids: dict[str, int]) -> None:
+    org = await _an_org(database, tenant_ids)
+    liaison, _ = await acting_as(app, client, database, "unit_liaison", "ta.one",
+                                 scope=f"org:{org['id']}")
+    store = app.stores.get(STORE)
+    assert isinstance(store, AnswerStore)
+    await store.delete_all()
+    for _ in range(2):
+        answer = await liaison.get(f"/t/ta.one/api/rectification/items?org_id={org['id']}")
+        assert answer.status_code == 200 and "etag" not in answer.headers
+        assert all(i["org_id"] == org["id"] for i in answer.json()["items"])
+    assert store.size == 0

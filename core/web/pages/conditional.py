@@ -22,9 +22,14 @@ from typing import Any
 
 from litestar import Request, Response
 
-from core.web.pages.forms import is_htmx
+__all__ = ["etag_of", "is_htmx", "live_headers", "matches", "not_modified", "unchanged"]
 
-__all__ = ["etag_of", "live_headers", "not_modified", "unchanged"]
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    """Whether htmx sent the request and wants a fragment (not a history restore)."""
+    headers = request.headers
+    return (headers.get("hx-request") == "true"
+            and headers.get("hx-history-restore-request") != "true")
 
 
 def etag_of(request: Request[Any, Any, Any], *parts: object) -> str:
@@ -36,12 +41,16 @@ def etag_of(request: Request[Any, Any, Any], *parts: object) -> str:
     return f'W/"{hashlib.sha256(raw.encode()).hexdigest()[:32]}"'
 
 
+def matches(if_none_match: str, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header's value names ``etag`` (weak comparison, RFC 9110
+    13.1.2: ``W/"x"`` and ``"x"`` match; ``*`` matches any)."""
+    held = {tag.strip() for tag in if_none_match.split(",") if tag.strip()}
+    return bool(held & {etag, etag.removeprefix("W/")}) or "*" in held
+
+
 def unchanged(request: Request[Any, Any, Any], etag: str) -> bool:
     """Whether the request's ``If-None-Match`` names ``etag`` (the copy it holds is current)."""
-    header = request.headers.get("if-none-match", "")
-    held = {tag.strip() for tag in header.split(",") if tag.strip()}
-    # A weak comparison (RFC 9110 13.1.2): W/"x" and "x" match.
-    return bool(held & {etag, etag.removeprefix("W/")}) or "*" in held
+    return matches(request.headers.get("if-none-match", ""), etag)
 
 
 def live_headers(etag: str) -> dict[str, str]:

@@ -38,6 +38,7 @@ from litestar.response import Redirect
 from core.errors import DomainError, FieldError
 from core.web.errors import InputError, field_of, status_of, translate
 from core.web.guard import decide
+from core.web.pages.conditional import is_htmx
 
 __all__ = ["FORM_TYPES", "FormErrors", "done", "form_errors", "is_htmx", "may", "parse_form"]
 
@@ -47,13 +48,6 @@ FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-dat
 S = TypeVar("S", bound=msgspec.Struct)
 
 _TRUE = frozenset({"on", "true", "1", "yes"})
-
-
-def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    """Whether htmx sent the request and wants a fragment (not a history restore)."""
-    headers = request.headers
-    return (headers.get("hx-request") == "true"
-            and headers.get("hx-history-restore-request") != "true")
 
 
 def _kind(annotation: Any) -> str:
