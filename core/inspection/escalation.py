@@ -31,6 +31,7 @@ from core.inspection.ledger_query import ITEM_COLUMNS, OVERDUE_STATUSES
 from core.inspection.model import ESCALATION_LABELS, Escalation
 from core.inspection.tables import RectificationAction, RectificationItem
 from core.observability.metrics import SCAN_DURATION
+from core.stopping import stop_tasks
 from core.work import Work
 
 __all__ = [
@@ -290,10 +291,7 @@ class OverdueScanner:
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
         # Bounded, like the sync service's stop: a scan cannot hold the shutdown up.
-        done, _ = await asyncio.wait({task}, timeout=STOP_TIMEOUT)
-        if not done:
-            log.warning("the overdue scanner did not stop within %s s", STOP_TIMEOUT)
-        elif not task.cancelled() and task.exception() is not None:
+        await stop_tasks([task], STOP_TIMEOUT, log, "the overdue scanner")
+        if task.done() and not task.cancelled() and task.exception() is not None:
             log.warning("the overdue scanner ended with an error: %r", task.exception())

@@ -29,6 +29,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 
 from core.db.leases import Leases, holder_name
 from core.db.schedule import claim_period, period_of, schedule_name
+from core.stopping import stop_tasks
 from core.sync import codec, outbox, retry
 from core.sync.apply import Received, apply
 from core.sync.pull import Handler, Puller
@@ -129,19 +130,9 @@ class SyncService:
     async def stop(self) -> None:
         """Stop every task (what was not acknowledged is redelivered later)."""
         outbox.unlisten(self.relay.wake)
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            # Bounded: a task that swallows its cancellation must not hold the shutdown up
-            # (nothing is lost: the outbox keeps what was not acknowledged).
-            _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
-            for task in pending:
-                log.warning("sync task %s did not stop within %s s", task.get_name(),
-                            STOP_TIMEOUT)
-            for task in tasks:
-                if task.done() and not task.cancelled():
-                    task.exception()  # retrieved: its error was logged where it happened
+        # Bounded: a task that loses its cancellation must not hold the shutdown up
+        # (nothing is lost: the outbox keeps what was not acknowledged).
+        await stop_tasks(self._tasks.values(), STOP_TIMEOUT, log, "sync task")
         self._tasks.clear()
         await self.leases.close()  # another process takes over at once
 

@@ -14,7 +14,9 @@ the app connecting as a role owning nothing) one run:
 3. signs in through ``/login`` for the desk page (a session cookie) and uses
    an API token for the JSON routes; checks each endpoint once (200, content,
    only the county's rows), then loads bare and every endpoint alternately
-   with wrk and keeps the best run of each;
+   with wrk and keeps the best run of each; ``desk-304`` is the desk asked
+   with the ETag of its current answer (a browser revalidating, htmx polling),
+   fetched again before each run since the answer changes with the minute;
 4. prints the table (req/s, p50, p99, ratio to bare, target, met) and the RSS
    of the serving process after the benchmark; then builds a county's own
    deployment (the first county alone in its database), loads each endpoint
@@ -40,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -101,6 +104,8 @@ class Endpoint:
         page: a server-rendered page, loaded with the session cookie (else the token).
         table: the table whose ids the answer's ``items`` must be (the county's rows).
         where: ``(field, value)`` every item must carry.
+        revalidate: sent with ``If-None-Match`` naming the answer's current ETag (a
+            browser revalidating its copy, htmx polling): answered ``304``.
     """
 
     name: str
@@ -108,6 +113,7 @@ class Endpoint:
     page: bool = False
     table: str | None = None
     where: tuple[str, Any] | None = None
+    revalidate: bool = False
 
 
 ENDPOINTS = (
@@ -122,8 +128,10 @@ ENDPOINTS = (
     Endpoint("directives", f"{_API}/directives?limit=50", where=("origin", CITY)),
     Endpoint("coverage", f"{_API}/coverage/progress"),
     Endpoint("desk", f"/t/{COUNTY}/", page=True),
+    Endpoint("desk-304", f"/t/{COUNTY}/", page=True, revalidate=True),
 )
-"""The county's most used reads: the JSON lists and the desk page (工作台, 待办)."""
+"""The county's most used reads: the JSON lists and the desk page (工作台, 待办), and the
+desk revalidated by a browser holding the current copy."""
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -309,6 +317,10 @@ def verify(endpoint: Endpoint, url: str, headers: Sequence[str],
     """
     status, raw = fetch(url, headers=headers)
     text = raw.decode(errors="replace")
+    if endpoint.revalidate:
+        if status != 304 or raw:
+            raise BenchError(f"{endpoint.name}: revalidating answered {status}: {text[:300]}")
+        return "304, no body"
     if status != 200:
         raise BenchError(f"{endpoint.name} {url}: status {status}: {text[:300]}")
     foreign = sorted({n for n in _COUNTY_NAME.findall(text) if n != COUNTY[-2:].lstrip("0")})
@@ -368,8 +380,19 @@ class Deployment:
         return f"http://127.0.0.1:{self.port}{endpoint.path}"
 
     def headers(self, endpoint: Endpoint) -> tuple[str, ...]:
-        """What the endpoint's requests carry: the session cookie for a page, else the token."""
-        return (self.cookie_header if endpoint.page else self.token_header,)
+        """What the endpoint's requests carry: the session cookie for a page, else the token;
+        for a revalidation, the ETag the answer has now (it changes with the minute)."""
+        credential = (self.cookie_header if endpoint.page else self.token_header,)
+        if not endpoint.revalidate:
+            return credential
+        request = urllib.request.Request(self.url(endpoint), headers=dict(
+            (name.strip(), value.strip())
+            for name, _, value in (h.partition(":") for h in credential)))
+        with urllib.request.urlopen(request, timeout=10) as response:
+            etag = response.headers.get("ETag")
+        if not etag:
+            raise BenchError(f"{endpoint.name}: the answer carries no ETag")
+        return (*credential, f"If-None-Match: {etag}")
 
 
 def start_serve(processes: Processes, env: dict[str, str], home: Path, urls: DatabaseUrls,
