@@ -8,6 +8,7 @@ from typing import Any
 from core.authz.policy import Authorizer
 from core.clock import Clock
 from core.db import Database
+from core.db.stamps import StampReader
 from core.identity.credentials import CredentialCache
 from core.messaging.connection import Messaging
 from core.plugins import Plugins
@@ -32,6 +33,11 @@ class Runtime:
     credentials: CredentialCache = field(default_factory=CredentialCache)
     #: The sync service when it runs in this process (``core.sync.service``).
     sync: Any = None
+    #: The data stamps, read once for the requests asking together (``core.db.stamps``).
+    stamps: StampReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stamps = StampReader(self.db)
 
 
 def runtime_of(state: Any) -> Runtime:

@@ -18,7 +18,8 @@ only the handler's work (queries, rows to JSON or HTML) is saved. The stamps
 are read first, by the identity middleware, in one round trip with the
 policy version, so a credential checked a moment ago under the same shared
 stamp costs nothing more (:mod:`core.identity.credentials`): a hit costs one
-small indexed read.
+small read, which the requests arriving together share (each waits for a
+read begun after it arrived: :class:`core.db.stamps.StampReader`).
 
 An admitted answer carries an ETag derived from its key, with
 ``Cache-Control: private, no-cache``: a browser (or htmx polling a live part)
@@ -50,7 +51,6 @@ from litestar.stores.base import Store
 from litestar.types import HTTPScope, Message, Scope
 
 from core.authz.roles import PRESENCE_ACTIONS
-from core.db.stamps import read_stamps
 from core.identity.principal import Principal
 from core.runtime import runtime_of
 from core.web.pages.conditional import live_headers, matches, not_modified
@@ -183,8 +183,8 @@ class AnswerStore(Store):
 async def prepare(scope: Scope) -> int | None:
     """First thing for a GET of a cached tenant route (the identity middleware calls it):
     read the tenant's and the shared data stamps, and on PostgreSQL the policy version
-    with them (one round trip), bringing the authorization index up to date so the
-    guard need not read it again.
+    with them (one round trip, shared with the requests asking at the same moment),
+    bringing the authorization index up to date so the guard need not read it again.
 
     Returns:
         The shared stamp (credentials checked under it may be trusted again), or None
@@ -199,10 +199,10 @@ async def prepare(scope: Scope) -> int | None:
     tenant = await runtime.tenants.get(str(params["tenant"]))
     if tenant is None:
         return None  # the guard answers 404
-    db = runtime.db
-    tenant_stamp, shared_stamp, policy = await read_stamps(db, tenant.id, policy=db.postgres)
-    if policy is not None:
-        await runtime.authz.follow(policy)
+    stamps = await runtime.stamps.read()
+    tenant_stamp, shared_stamp = stamps.of(tenant.id)
+    if stamps.policy is not None:
+        await runtime.authz.follow(stamps.policy)
         scope[FOLLOWED] = True  # type: ignore[literal-required]
     scope[_STAMPS] = (tenant.id, tenant_stamp, shared_stamp)  # type: ignore[literal-required]
     return shared_stamp

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from core.db import Database
-from core.db.stamps import SHARED, read_stamps, written_table
+from core.db.stamps import SHARED, StampReader, Stamps, read_stamps, written_table
 from core.settings import Settings
 from core.tenancy.tables import Org
 
@@ -86,3 +87,64 @@ async def test_shared_and_quiet_tables(db: Database, tenant_ids: dict[str, int])
         await db.fetch('UPDATE "org" SET "name" = "name" WHERE "id" = -1')
     assert await _stamps(db, one) == (shared[0], shared[1] + 1)
     assert SHARED == 0
+
+
+class _CountingReader(StampReader):
+    """A reader counting its queries; a read may be held after its query (``hold``) or
+    fail once (``fail``)."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.queries = 0
+        self.hold: asyncio.Event | None = None
+        self.fail = False
+
+    async def _read_all(self) -> Stamps:
+        self.queries += 1
+        if self.fail:
+            self.fail = False
+            raise ConnectionError("数据库连接中断")
+        stamps = await super()._read_all()
+        if self.hold is not None:
+            await self.hold.wait()
+        return stamps
+
+
+async def test_requests_asking_together_share_one_read(db: Database,
+                                                       tenant_ids: dict[str, int]) -> None:
+    reader = _CountingReader(db)
+    results = await asyncio.gather(*(reader.read() for _ in range(20)))
+    assert reader.queries == 1
+    assert {r.of(tenant_ids["ta.one"]) for r in results} == {
+        await _stamps(db, tenant_ids["ta.one"])}
+    if db.postgres:
+        assert all(r.policy is not None for r in results)
+
+
+async def test_a_request_arriving_during_a_read_waits_for_the_next(
+        db: Database, tenant_ids: dict[str, int]) -> None:
+    one = tenant_ids["ta.one"]
+    reader = _CountingReader(db)
+    reader.hold = asyncio.Event()
+    first = asyncio.create_task(reader.read())
+    while reader.queries == 0:  # the first read is under way (its query done)
+        await asyncio.sleep(0.01)
+    session = db.tenant(one)
+    org = (await session.list(Org, limit=1))[0]
+    await session.update(Org, {"id": org["id"]}, {"name": org["name"]})  # committed now
+    second = asyncio.create_task(reader.read())
+    await asyncio.sleep(0.05)
+    assert not second.done()
+    reader.hold.set()
+    before, after = (await first).of(one), (await second).of(one)
+    assert after == (before[0] + 1, before[1]) and reader.queries == 2
+
+
+async def test_a_failed_read_reaches_its_waiters_and_the_next_read_works(
+        db: Database, tenant_ids: dict[str, int]) -> None:
+    reader = _CountingReader(db)
+    reader.fail = True
+    failed = await asyncio.gather(reader.read(), reader.read(), return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in failed)
+    assert (await reader.read()).of(tenant_ids["ta.one"]) == await _stamps(
+        db, tenant_ids["ta.one"])
