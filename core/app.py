@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,7 +39,7 @@ from core.web.pages.layout import serving
 from core.web.security import security_headers
 from core.web.strict_body import strict_json_body
 
-__all__ = ["create_app", "piccolo_apps", "worker_app"]
+__all__ = ["create_app", "freeze_startup_heap", "piccolo_apps", "worker_app"]
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,17 @@ async def _app_guards(connection: ASGIConnection[Any, Any, Any, Any],
         read_cache.admit(connection, actions)
 
 
-def create_app(settings: Settings | None = None, plugins: Plugins | None = None) -> Litestar:
+def freeze_startup_heap(app: Litestar) -> None:
+    """Startup hook of a serving process: what startup built (modules, routes, templates,
+    the ORM's tables, the policy index...) lives as long as the process, so it is moved
+    out of the garbage collector's sight. A full collection then scans only what came
+    after: it took 130-160 ms with the startup heap, a pause of every request in flight."""
+    gc.collect()
+    gc.freeze()
+
+
+def create_app(settings: Settings | None = None, plugins: Plugins | None = None, *,
+               serving: bool = False) -> Litestar:
     """Build the HTTP app.
 
     The database must be migrated already (``xuncha migrate``; ``xuncha
@@ -89,6 +100,9 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
     Args:
         settings: resolved settings; read from the environment when omitted.
         plugins: the plugin manager; built from ``settings`` when omitted.
+        serving: the app of a serving process (``xuncha serve``, a worker), which
+            freezes its startup heap (:func:`freeze_startup_heap`); not for tests, which
+            build many apps in one process.
     """
     settings = settings or load_settings()
     plugins = plugins or Plugins(settings)
@@ -137,6 +151,7 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         response_cache_config=read_cache.cache_config(),
         stores={read_cache.STORE: read_cache.AnswerStore()},
         lifespan=[lifespan],
+        on_startup=[freeze_startup_heap] if serving else [],
         state=_state(runtime),
         template_config=TemplateConfig(directory=template_dirs, engine=JinjaTemplateEngine,
                                        engine_callback=_template_callables),
@@ -196,7 +211,7 @@ def worker_app() -> Any:
     """
     settings = load_settings()
     configure_logging(settings)
-    app = create_app(settings)
+    app = create_app(settings, serving=True)
     if settings.metrics_port:
         from core.web.metrics import instrument
 

@@ -145,7 +145,7 @@ def serve(ctx: Context, host: str | None, port: int | None, no_migrate: bool,
         return
     from core.app import create_app
 
-    app: Any = create_app(settings, ctx.plugins)
+    app: Any = create_app(settings, ctx.plugins, serving=True)
     with contextlib.ExitStack() as stack:
         if settings.metrics_port:
             from core.web.metrics import instrument
