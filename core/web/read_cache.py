@@ -254,13 +254,15 @@ _VALIDATORS = [(name.lower().encode("latin-1"), value.encode("latin-1"))
 
 async def validator_headers(message: Message, scope: Scope) -> None:
     """App ``before_send`` hook: an admitted ``200`` (kept or computed) carries its ETag and
-    asks to be revalidated on every use, unless the handler said otherwise."""
+    asks to be revalidated on every use, unless the handler gave its own."""
     etag = scope.get(_ETAG)
     if (message["type"] != "http.response.start" or not isinstance(etag, str)
             or message["status"] != 200):
         return
     headers = message.get("headers") or []
     names = {name.lower() for name, _ in headers}
+    if b"etag" in names:  # the handler's own validator (a live page's)
+        return
     message["headers"] = [*headers, (b"etag", etag.encode("latin-1")),
                           *(h for h in _VALIDATORS if h[0] not in names)]
 

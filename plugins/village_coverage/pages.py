@@ -19,6 +19,7 @@ from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from core.api import (
+    READ_CACHE_SECONDS,
     CurrentWork,
     FieldError,
     Id,
@@ -158,7 +159,8 @@ async def _progress_context(state: AppState, work: Work, term: dict[str, Any] | 
         directives=directives, population_labels=POPULATION_LABELS, **extra)
 
 
-@get("/t/{tenant:str}/coverage", opt={"action": "coverage:read"}, include_in_schema=False)
+@get("/t/{tenant:str}/coverage", opt={"action": "coverage:read"}, include_in_schema=False,
+     cache=READ_CACHE_SECONDS)
 async def progress_page(state: AppState, work: CurrentWork, term_id: TermQuery = "",
                         done: Done = "") -> Template:
     """村居全覆盖: rates, years, townships, orgs at risk, directives received."""

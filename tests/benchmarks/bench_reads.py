@@ -127,11 +127,12 @@ ENDPOINTS = (
              table="rectification_item", where=("overdue", True)),
     Endpoint("directives", f"{_API}/directives?limit=50", where=("origin", CITY)),
     Endpoint("coverage", f"{_API}/coverage/progress"),
+    Endpoint("ledger-page", f"/t/{COUNTY}/ledger", page=True),
     Endpoint("desk", f"/t/{COUNTY}/", page=True),
     Endpoint("desk-304", f"/t/{COUNTY}/", page=True, revalidate=True),
 )
-"""The county's most used reads: the JSON lists and the desk page (工作台, 待办), and the
-desk revalidated by a browser holding the current copy."""
+"""The county's most used reads: the JSON lists, the ledger page (整改台账), the desk page
+(工作台, 待办), and the desk revalidated by a browser holding the current copy."""
 
 
 # -- data ---------------------------------------------------------------------------------

@@ -329,3 +329,30 @@ async def test_people_whose_answers_depend_on_their_place_get_no_kept_answer(
         assert answer.status_code == 200 and "etag" not in answer.headers
         assert all(i["org_id"] == org["id"] for i in answer.json()["items"])
     assert store.size == 0
+
+
+async def test_a_list_page_is_kept_revalidated_and_told_from_its_fragment(
+        app: Litestar, client: Client, database: Database) -> None:
+    acting, _ = await acting_as(app, client, database, "office_staff", "ta.one")
+    page = "/t/ta.one/ledger"
+    fragment_headers = {"HX-Request": "true"}
+    restore_headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+
+    async def steps() -> tuple[httpx.Response, ...]:
+        whole = await acting.get(page)
+        again = await acting.get(page, headers={"If-None-Match": whole.headers["etag"]})
+        fragment = await acting.get(page, headers=fragment_headers)
+        restored = await acting.get(page, headers=restore_headers)
+        return whole, again, fragment, restored
+
+    async def nothing() -> None:
+        return None
+
+    whole, again, fragment, restored = await _undisturbed(app, nothing, steps)
+    assert whole.status_code == 200 and "<html" in whole.text
+    assert again.status_code == 304
+    # htmx asked for the table only; a history restore asks for the whole page again.
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert restored.status_code == 200 and "<html" in restored.text
+    assert len({whole.headers["etag"], fragment.headers["etag"],
+                restored.headers["etag"]}) == 3

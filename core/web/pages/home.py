@@ -115,7 +115,8 @@ async def _directory(session: TenantSession) -> dict[str, Any]:
     }
 
 
-@get("/t/{tenant:str}/orgs", opt={"action": "org:read"}, include_in_schema=False)
+@get("/t/{tenant:str}/orgs", opt={"action": "org:read"}, include_in_schema=False,
+     cache=READ_CACHE_SECONDS)
 async def org_search(
     request: Request[Any, Any, Any], state: State, tenant_info: CurrentTenant,
     session: Session,

@@ -38,6 +38,7 @@ from core.web.pages.onsite import onsite_context
 from core.web.pages.papers import paper_page_handlers
 from core.web.pages.views import inspection_view, org_names, stage_badge
 from core.web.params import MAX_ID, Id, Offset
+from core.web.read_cache import READ_CACHE_SECONDS
 from core.work import Work
 
 __all__ = ["LEDGER_PAGE", "ROUNDS_PAGE", "StageForm", "inspection_context", "workflow_pages"]
@@ -75,7 +76,7 @@ def _query_id(value: str, field: str) -> int | None:
 # The pages show what the API guards with finer actions: they ask for those too, or a
 # role allowed only page:view (a city supervisor) would read here what the API refuses it.
 @get("/t/{tenant:str}/rounds", opt={"action": "page:view"}, include_in_schema=False,
-     guards=[also_requires("plan:read", "inspection:read")])
+     guards=[also_requires("plan:read", "inspection:read")], cache=READ_CACHE_SECONDS)
 async def rounds_page(request: Request[Any, Any, Any], state: State, work: CurrentWork,
                       year: QueryText = "", offset: Offset = 0) -> Template:
     """The tenant's rounds, newest first, each with its inspections; filtered by year."""
@@ -141,7 +142,8 @@ async def inspection_context(request: Request[Any, Any, Any], state: State, work
 
 
 @get("/t/{tenant:str}/inspections/{inspection_id:int}", opt={"action": "page:view"},
-     include_in_schema=False, guards=[also_requires("inspection:read")])
+     include_in_schema=False, guards=[also_requires("inspection:read")],
+     cache=READ_CACHE_SECONDS)
 async def inspection_page(request: Request[Any, Any, Any], state: State, work: CurrentWork,
                           inspection_id: Id) -> Template:
     """One inspection: stages, deadlines, timeline, team, papers, findings, clues, forms."""
@@ -220,7 +222,7 @@ def _ledger_query(spec: LedgerFilter, **extra: Any) -> dict[str, Any]:
 
 
 @get("/t/{tenant:str}/ledger", opt={"action": "page:view"}, include_in_schema=False,
-     guards=[also_requires("rectification:read")])
+     guards=[also_requires("rectification:read")], cache=READ_CACHE_SECONDS)
 async def ledger_page(
     request: Request[Any, Any, Any], state: State, work: CurrentWork,
     inspection_id: QueryText = "", round_id: QueryText = "", org_id: QueryText = "",
