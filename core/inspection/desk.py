@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import Any
 
 from core.contributions import DeskEntry, DeskItem, DeskLevel, DeskViewer
-from core.inspection.ledger_query import OVERDUE_STATUSES
+from core.inspection.ledger_query import OVERDUE_STATUSES, LedgerFilter, list_items
 from core.inspection.model import STAGE_LABELS, ClueStatus, PaperStatus, Stage, TeamRole
 from core.inspection.tables import Clue, Inspection, RectificationItem, TeamMember, WorkingPaper
 from core.work import Work
@@ -220,17 +220,20 @@ async def _unit_items(work: Work, viewer: DeskViewer) -> DeskItem | None:
 async def _overdue_items(work: Work, viewer: DeskViewer) -> DeskItem | None:
     if not viewer.may("rectification:read"):
         return None
-    where: dict[str, Any] = {"status": list(OVERDUE_STATUSES)}
-    path = "ledger?overdue=true"
     today = work.clock.today()
-    rows = [r for r in await work.session.list(RectificationItem, where, limit=None)
-            if r["deadline"] < today]
-    entries = [DeskEntry(title=str(r["problem"])[:80], due=r["deadline"], level="overdue",
-                         note=_note(r["deadline"], today),
-                         path=f"ledger?inspection_id={r['inspection_id']}&org_id={r['org_id']}"
-                              "&overdue=true")
-               for r in rows]
-    return _item("overdue_items", "超期未完成的整改事项", entries, path=path, order=30)
+    # The most overdue few and how many in all, in one statement (the ledger's own).
+    page = await list_items(work.session, LedgerFilter(overdue=True), today,
+                            limit=ENTRIES_SHOWN, offset=0)
+    if not page.items:
+        return None
+    entries = tuple(
+        DeskEntry(title=item.problem[:80], due=item.deadline, level="overdue",
+                  note=_note(item.deadline, today),
+                  path=f"ledger?inspection_id={item.inspection_id}&org_id={item.org_id}"
+                       "&overdue=true")
+        for item in page.items)
+    return DeskItem(code="overdue_items", label="超期未完成的整改事项", count=page.total,
+                    entries=entries, level="overdue", path="ledger?overdue=true", order=30)
 
 
 async def _clue_replies(work: Work, viewer: DeskViewer) -> DeskItem | None:

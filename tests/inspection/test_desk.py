@@ -12,6 +12,7 @@ from litestar import Litestar
 from core.contributions import DeskItem, DeskViewer
 from core.db import Database
 from core.inspection.desk import core_desk_items, level_of
+from core.inspection.ledger_query import OVERDUE_STATUSES
 from core.inspection.tables import Clue, Inspection, RectificationItem
 from core.work import Work
 from tests.inspection.desk_seed import retire_desk, seed_desk
@@ -141,7 +142,7 @@ async def test_deadlines_go_to_the_office_and_the_team_leaders(
 
 async def test_overdue_items_go_to_ledger_readers_and_the_unit_liaison_only(
         seeded: dict[str, Any], app: Litestar, database: Database,
-        tenant_ids: dict[str, int]) -> None:
+        tenant_ids: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
     work = await _work(app, database, tenant_ids, T)
     marker, org_id = seeded["marker"], seeded["org_id"]
     problem = f"{marker}整改问题"
@@ -149,6 +150,17 @@ async def test_overdue_items_go_to_ledger_readers_and_the_unit_liaison_only(
     assert _titles(office, "overdue_items", marker) == [problem]
     (item,) = [i for i in office if i.code == "overdue_items"]
     assert item.level == "overdue" and item.path == "ledger?overdue=true"
+    # It counts every overdue item of the tenant and lists the most overdue few.
+    today = work.clock.today()
+    overdue = sorted(r["deadline"] for r in await work.session.list(
+        RectificationItem, {"status": list(OVERDUE_STATUSES)}, limit=None)
+        if r["deadline"] < today)
+    assert item.count == len(overdue)
+    monkeypatch.setattr("core.inspection.desk.ENTRIES_SHOWN", 1)
+    (few,) = [i for i in await core_desk_items(work, _viewer("desk.office", actions=OFFICE))
+              if i.code == "overdue_items"]
+    assert few.count == len(overdue) and [e.due for e in few.entries] == overdue[:1]
+    monkeypatch.setattr("core.inspection.desk.ENTRIES_SHOWN", 100_000)
     # The unit liaison has its own orgs' unfinished items, the overdue first, each opening
     # the item; "all" is its org's ledger. The office's tenant-wide list is not its own.
     liaison = await core_desk_items(work, _viewer("desk.unit", orgs=frozenset({org_id})))
