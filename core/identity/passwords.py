@@ -3,19 +3,24 @@
 argon2-cffi's ``PasswordHasher`` uses argon2id with the RFC 9106 low-memory
 parameters by default. Hashing takes tens of milliseconds of CPU on
 purpose, so the async helpers run it in a thread (cffi releases the GIL)
-instead of stalling the event loop for every other request.
+instead of stalling the event loop for every other request, one hash at a time
+per process (:data:`HASHING_AT_ONCE`): each takes 64 MiB.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import weakref
+from collections.abc import Callable
 from functools import cache
+from typing import TypeVar
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 __all__ = [
+    "HASHING_AT_ONCE",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
     "hash_password",
@@ -30,6 +35,14 @@ MIN_PASSWORD_LENGTH = 10
 """Shortest password accepted."""
 MAX_PASSWORD_LENGTH = 128
 """Longest password accepted (hashing cost does not depend on it, typing does)."""
+HASHING_AT_ONCE = 1
+"""How many hashes (sign-ins, password changes) a process computes at once. Each takes
+64 MiB (RFC 9106's low-memory profile): two sign-ins at the same moment would take a
+county's server past 200 MB. The others wait their turn, tens of milliseconds each."""
+
+T = TypeVar("T")
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary())
 
 FAST_FOR_TESTS = "XUNCHA_TEST_FAST_PASSWORDS"
 """Environment variable: ``1`` makes hashing cheap (argon2id still, with argon2-cffi's
@@ -70,21 +83,35 @@ def _dummy_hash() -> str:
     return _hasher().hash("xuncha-timing-equaliser")
 
 
+async def _in_turn(work: Callable[..., T], *args: str) -> T:
+    """``work(*args)`` in a worker thread, once this process's turn to hash comes."""
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(HASHING_AT_ONCE)
+    async with gate:
+        return await asyncio.to_thread(work, *args)
+
+
+def _verify_dummy(password: str) -> bool:
+    verify_password(_dummy_hash(), password)
+    return False
+
+
 async def hash_password_async(password: str) -> str:
-    """``hash_password`` in a worker thread."""
-    return await asyncio.to_thread(hash_password, password)
+    """``hash_password`` in a worker thread, in turn."""
+    return await _in_turn(hash_password, password)
 
 
 async def verify_password_async(stored_hash: str | None, password: str) -> bool:
-    """``verify_password`` in a worker thread.
+    """``verify_password`` in a worker thread, in turn.
 
     With no hash (an unknown user) a dummy hash is checked instead, so the
     answer takes as long as for a real account and timing tells nothing.
     """
     if stored_hash is None:
-        await asyncio.to_thread(verify_password, _dummy_hash(), password)
-        return False
-    return await asyncio.to_thread(verify_password, stored_hash, password)
+        return await _in_turn(_verify_dummy, password)
+    return await _in_turn(verify_password, stored_hash, password)
 
 
 def password_problem(password: str, username: str | None = None) -> str | None:

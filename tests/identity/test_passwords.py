@@ -71,3 +71,35 @@ def test_production_hashes_use_the_rfc_9106_low_memory_profile(
         monkeypatch.undo()
         passwords._hasher.cache_clear()
     assert "m=65536" not in hash_password("Correct9horse")
+
+
+async def test_a_process_hashes_one_password_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each hash takes 64 MiB: sign-ins at the same moment take their turn."""
+    import asyncio
+    import threading
+    import time
+
+    running, most = 0, 0
+    lock = threading.Lock()
+    real = passwords.verify_password
+
+    def watched(stored_hash: str, password: str) -> bool:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.02)  # a hash long enough for the others to arrive meanwhile
+            return real(stored_hash, password)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(passwords, "verify_password", watched)
+    stored = passwords.hash_password("Correct2026horse")
+    results = await asyncio.gather(
+        *(passwords.verify_password_async(stored, "Correct2026horse") for _ in range(3)),
+        passwords.verify_password_async(None, "Correct2026horse"),
+        passwords.verify_password_async(stored, "Wrong2026horse"))
+    assert results == [True, True, True, False, False]
+    assert most == passwords.HASHING_AT_ONCE == 1
