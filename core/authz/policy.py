@@ -202,7 +202,7 @@ class Authorizer:
 
         Args:
             current: the version just read by the caller along with other
-                figures (:func:`core.db.stamps.read_stamps`), saving the read.
+                figures (:class:`core.db.stamps.StampReader`), saving the read.
 
         Returns:
             Whether the index was reloaded.
