@@ -8,8 +8,10 @@ Every time comparison takes ``now`` from the caller (the app's clock).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import weakref
 from datetime import datetime
 from typing import Any
 
@@ -267,9 +269,30 @@ async def authenticate(
     are still counted on the account (``failed_logins``) and audited; a
     success resets the count and upgrades an outdated hash.
 
+    Attempts of one process take their turn (the check, the hash and the count as
+    one step): attempts sent at the same moment would otherwise all pass the check
+    before the first failure was counted, and test as many passwords as were sent.
+
     Raises:
         LoginRefused: 401 wrong credentials (or disabled), 429 throttled.
     """
+    loop = asyncio.get_running_loop()
+    turn = _turns.get(loop)
+    if turn is None:
+        turn = _turns[loop] = asyncio.Lock()
+    async with turn:
+        return await _authenticate(db, username, password, client_ip=client_ip, now=now,
+                                   throttle=throttle)
+
+
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary())
+
+
+async def _authenticate(
+    db: Database, username: str, password: str, *, client_ip: str, now: datetime,
+    throttle: LoginThrottle | SharedLoginThrottle | None,
+) -> AccountInfo:
     username = username.strip().lower()
     if throttle is not None and await _refused(throttle, client_ip, username[:64], now):
         raise LoginRefused(429, TOO_MANY)

@@ -9,9 +9,11 @@ count as attempts on one. ``xuncha serve`` uses it on PostgreSQL; on SQLite
 (one process) the in-memory throttle stays.
 
 A decision reads the three counts in one statement; a failure writes its rows
-in one transaction. Two processes checking the same key at the same instant
-may both let one attempt through at the limit's edge (the check and the
-write are not one lock), which bounds guessing just as well.
+in one transaction. The attempts of one process take their turn
+(:func:`core.identity.accounts.authenticate`); two processes checking the
+same key at the same instant may each let one attempt through at the limit's
+edge (the check and the write are not one lock), which bounds guessing just
+as well.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ the test's backend, whichever it is).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Callable
 from datetime import timedelta
@@ -98,6 +99,19 @@ async def test_an_attacker_cannot_lock_the_owner_out(
     # ...while the owner, from its own address, signs in at once.
     assert (await _answer(database, throttle, account.username, PASSWORD, net + "0.2",
                           clock)) == (200, "")
+
+
+async def test_guesses_sent_at_the_same_moment_are_held_to_the_limit(
+        database: Database, make_throttle: Callable[[], Throttle]) -> None:
+    """Sent together, every guess would pass the check before the first failure counted."""
+    account = await new_account(database)
+    throttle, clock, net = make_throttle(), Clock(), _net()
+    answers = await asyncio.gather(*(
+        _answer(database, throttle, account.username, WRONG, net + "0.1", clock)
+        for _ in range(PAIR_LIMIT * 3)))
+    statuses = [status for status, _ in answers]
+    assert statuses.count(401) == PAIR_LIMIT
+    assert statuses.count(429) == PAIR_LIMIT * 2
 
 
 async def test_many_addresses_slow_a_username_down_but_do_not_lock_it(
