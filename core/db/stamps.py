@@ -43,7 +43,6 @@ __all__ = [
     "StampReader",
     "Stamps",
     "bump_sql",
-    "read_stamps",
     "written_table",
 ]
 
@@ -93,22 +92,6 @@ def bump_sql(scopes: Iterable[int], mark: Any) -> tuple[str, list[int]]:
     values = ", ".join(f"({mark(i + 1)}, 1)" for i in range(len(ordered)))
     return (f'INSERT INTO "data_stamp" ("scope", "stamp") VALUES {values} '
             f'ON CONFLICT ("scope") DO UPDATE SET "stamp" = "data_stamp"."stamp" + 1'), ordered
-
-
-async def read_stamps(db: Database, tenant_id: int,
-                      policy: bool = False) -> tuple[int, int, int | None]:
-    """The stamps of ``tenant_id`` and of the shared data (0 before any write), and with
-    ``policy`` the policy version (PostgreSQL), in one round trip.
-
-    Returns:
-        ``(tenant stamp, shared stamp, policy version or None)``.
-    """
-    sql = (f'SELECT "scope", "stamp" FROM "data_stamp" '
-           f'WHERE "scope" IN ({SHARED}, {db.dialect.mark(1)})')
-    if policy:
-        sql += ' UNION ALL SELECT -1, "version" FROM "policy_version" WHERE "id" = 1'
-    found = {int(r["scope"]): int(r["stamp"]) for r in await db.fetch(sql, [tenant_id])}
-    return found.get(tenant_id, 0), found.get(SHARED, 0), found.get(-1)
 
 
 @dataclass(frozen=True, slots=True)

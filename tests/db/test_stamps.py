@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from core.db import Database
-from core.db.stamps import SHARED, StampReader, Stamps, read_stamps, written_table
+from core.db.stamps import SHARED, StampReader, Stamps, written_table
 from core.settings import Settings
 from core.tenancy.tables import Org
 
@@ -40,8 +40,7 @@ def test_written_table(sql: str, table: str | None) -> None:
 
 
 async def _stamps(db: Database, tenant_id: int) -> tuple[int, int]:
-    tenant, shared, _ = await read_stamps(db, tenant_id)
-    return tenant, shared
+    return (await StampReader(db).read()).of(tenant_id)
 
 
 async def test_a_committed_write_bumps_its_tenant_once(db: Database,

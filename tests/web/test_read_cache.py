@@ -22,7 +22,6 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from core.db import Database
-from core.db.stamps import read_stamps
 from core.identity.tables import Account
 from core.settings import Settings
 from core.tenancy.tables import Org
@@ -58,8 +57,8 @@ async def _undisturbed(app: Litestar, reset: Callable[[], Awaitable[Any]],
     tenant = await runtime.tenants.get("ta.one")
 
     async def state() -> tuple[Any, ...]:
-        stamps = await read_stamps(runtime.db, tenant.id)
-        return runtime.clock.now().replace(second=0, microsecond=0), stamps[:2]
+        stamps = (await runtime.stamps.read()).of(tenant.id)
+        return runtime.clock.now().replace(second=0, microsecond=0), stamps
 
     for _ in range(5):
         await reset()
